@@ -1,0 +1,1 @@
+"""What every service needs: typed settings, logging, the event envelope and the error base classes."""

@@ -1,0 +1,1 @@
+"""Demo service whose on_success result goes back to the source bus."""

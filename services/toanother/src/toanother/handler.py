@@ -1,0 +1,11 @@
+"""Lambda entrypoint: `toanother.handler.handler`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lambda_common.hello import greet
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    return greet(event)

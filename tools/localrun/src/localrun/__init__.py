@@ -1,0 +1,1 @@
+"""Local runner: RIE provisioning, single-service runs and the whole-topology runner."""
