@@ -1,0 +1,1 @@
+"""Product catalogue service: REST API over the product table; publishes ProductPriceChanged."""

@@ -1,0 +1,80 @@
+"""Lambda entrypoint `product.handlers.api.handler`: the product REST API (FastAPI behind Mangum)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from lambda_common import aws
+from lambda_common.api import STANDARD_RESPONSES, ErrorBody, correlation_id, create_app
+from lambda_common.settings import load_settings
+from mangum import Mangum
+
+from product.domain.catalog import ProductCatalog
+from product.models.product import Product, ProductCreate, ProductPage, ProductUpdate
+from product.settings import ProductSettings
+
+settings = load_settings(ProductSettings)
+
+
+@lru_cache(maxsize=1)
+def get_catalog() -> ProductCatalog:
+    # Adapters (and so botocore) are imported on first use, not at cold start.
+    from product.adapters.dynamodb import DynamoProductRepository
+    from product.adapters.eventbridge import EventBridgePublisher
+
+    return ProductCatalog(
+        DynamoProductRepository(aws.resource("dynamodb").Table(settings.product_table_name)),
+        EventBridgePublisher(aws.client("events"), settings.event_bus_name),
+    )
+
+
+Catalog = Annotated[ProductCatalog, Depends(get_catalog)]
+ProductIdPath = Annotated[str, Path(min_length=1, max_length=128, description="The product's id")]
+NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"model": ErrorBody, "description": "No such product"}}
+
+router = APIRouter(prefix="/product", tags=["product"], responses=STANDARD_RESPONSES)
+
+
+@router.get("", summary="List products, a page at a time")
+async def list_products(
+    catalog: Catalog,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    nextToken: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,  # noqa: N803 - wire name
+    category: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+) -> ProductPage:
+    return catalog.list(limit=limit, page_token=nextToken, category=category)
+
+
+@router.post("", status_code=201, summary="Create a product; the server chooses its id")
+async def create_product(body: ProductCreate, catalog: Catalog, response: Response) -> Product:
+    product = catalog.create(body)
+    response.headers["Location"] = f"/product/{product.id}"
+    return product
+
+
+@router.get("/{id}", responses=NOT_FOUND, summary="Get one product")
+async def get_product(id: ProductIdPath, catalog: Catalog) -> Product:  # noqa: A002 - matches the route
+    return catalog.get(id)
+
+
+@router.put("/{id}", responses=NOT_FOUND, summary="Change an existing product (never creates one)")
+async def update_product(
+    id: ProductIdPath,  # noqa: A002 - matches the route
+    body: ProductUpdate,
+    catalog: Catalog,
+    request: Request,
+) -> Product:
+    return catalog.update(id, body, correlation_id=correlation_id(request))
+
+
+@router.delete("/{id}", status_code=204, responses=NOT_FOUND, summary="Delete a product")
+async def delete_product(id: ProductIdPath, catalog: Catalog) -> Response:  # noqa: A002 - matches the route
+    catalog.delete(id)
+    return Response(status_code=204)
+
+
+app = create_app(resource="product", title="Product service", description="The product catalogue.")
+app.include_router(router)
+handler = Mangum(app, lifespan="off")
