@@ -1,0 +1,1 @@
+"""CDK v2 app that deploys every system in this repository (see docs/DEPLOY.md)."""

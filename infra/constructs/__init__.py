@@ -1,0 +1,19 @@
+"""One construct per pattern; stacks compose them."""
+
+from infra.constructs.alarms import AlarmTopic, DeadLetterQueue
+from infra.constructs.container_function import ContainerFunction
+from infra.constructs.event_rules import EventRuleToFunction, EventRuleToQueue
+from infra.constructs.eventbridge_service import EventBridgeService
+from infra.constructs.queue_consumer import QueueConsumer
+from infra.constructs.queues import encrypted_queue
+
+__all__ = [
+    "AlarmTopic",
+    "ContainerFunction",
+    "DeadLetterQueue",
+    "EventBridgeService",
+    "EventRuleToFunction",
+    "EventRuleToQueue",
+    "QueueConsumer",
+    "encrypted_queue",
+]

@@ -1,0 +1,120 @@
+"""ContainerFunction: a service image (services/<svc>/Dockerfile) as a Lambda function with its own role and logs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from cdk_nag import NagSuppressions
+from constructs import Construct
+
+from infra import config
+
+# Kept out of the image build context (and out of the asset hash, so synth stays deterministic as caches come and go).
+ASSET_EXCLUDE = [
+    ".venv",
+    "**/.venv",
+    "**/__pycache__",
+    "**/*.pyc",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    "**/*.egg-info",
+    "tests",
+    "cdk.out",
+    "node_modules",
+    "events",
+]
+
+# Template metadata the local runner reads to map a function back to its service folder and entrypoint.
+METADATA_KEY = "lambda-microservices:service"
+
+LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+
+
+class ContainerFunction(Construct):
+    """A `DockerImageFunction` built from ``services/<service>`` with ``cmd=[handler]``.
+
+    - one IAM role per function, with no managed policies: callers add grants (least privilege);
+    - an explicit log group with a retention (instead of the deprecated logRetention custom resource);
+    - ``POWERTOOLS_SERVICE_NAME``/``POWERTOOLS_LOG_LEVEL`` plus the service's own settings as env vars;
+    - X-Ray active tracing.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        service: str,
+        handler: str,
+        environment: Mapping[str, str] | None = None,
+        timeout: Duration = Duration.seconds(30),
+        memory_size: int = 512,
+        description: str | None = None,
+        dead_letter_queue: sqs.IQueue | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        directory = config.service_dir(service)
+        self.service = service
+        self.handler = handler
+        self.timeout = timeout
+
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Execution role of {service} ({handler})",
+        )
+        self.log_group = logs.LogGroup(
+            self, "LogGroup", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY
+        )
+        self.log_group.grant_write(self.role)
+
+        env = {"POWERTOOLS_SERVICE_NAME": service, "POWERTOOLS_LOG_LEVEL": config.log_level(self)}
+        env.update(environment or {})
+
+        self.function = lambda_.DockerImageFunction(
+            self,
+            "Function",
+            code=lambda_.DockerImageCode.from_image_asset(
+                directory=str(directory),
+                cmd=[handler],
+                build_args={"BASE_IMAGE": config.base_image(self)},
+                exclude=ASSET_EXCLUDE,
+                # Lambda runs x86_64 here; pin the image platform so a build on an arm64 laptop still deploys.
+                platform=ecr_assets.Platform.LINUX_AMD64,
+            ),
+            architecture=lambda_.Architecture.X86_64,
+            role=self.role,
+            log_group=self.log_group,
+            timeout=timeout,
+            memory_size=memory_size,
+            environment=env,
+            tracing=lambda_.Tracing.ACTIVE,
+            description=description or f"{service}: {handler}",
+            dead_letter_queue=dead_letter_queue,
+        )
+        cfn = self.function.node.default_child
+        assert isinstance(cfn, lambda_.CfnFunction)
+        cfn.add_metadata(METADATA_KEY, {"directory": f"services/{service}", "handler": handler})
+
+        # The default policy holds the grants. The only `Resource: *` statements come from CDK itself for actions
+        # that have no resource-level permissions (tests/infra pin that list).
+        NagSuppressions.add_resource_suppressions(
+            self.role,
+            [
+                {
+                    "id": "AwsSolutions-IAM5",
+                    "reason": "xray:PutTraceSegments/PutTelemetryRecords and ecr:GetAuthorizationToken do not "
+                    "support resource-level permissions, so CDK grants them on '*'.",
+                    "appliesTo": ["Resource::*"],
+                }
+            ],
+            apply_to_children=True,
+        )
