@@ -1,0 +1,1 @@
+"""Basket service: basket REST API and checkout; consumes ProductPriceChanged."""

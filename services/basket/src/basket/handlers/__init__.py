@@ -1,0 +1,1 @@
+"""Lambda entrypoints (thin: parse, call the domain, map the result)."""

@@ -1,0 +1,73 @@
+"""Lambda entrypoint `basket.handlers.api.handler`: the basket REST API (FastAPI behind Mangum)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+from lambda_common import aws
+from lambda_common.api import STANDARD_RESPONSES, ErrorBody, correlation_id, create_app
+from lambda_common.settings import load_settings
+from mangum import Mangum
+
+from basket.domain.baskets import BasketService
+from basket.models.basket import BasketIn, BasketOut
+from basket.models.checkout import CheckoutAccepted, CheckoutIn
+from basket.settings import BasketSettings
+
+settings = load_settings(BasketSettings)
+
+
+@lru_cache(maxsize=1)
+def get_baskets() -> BasketService:
+    # Adapters (and so botocore) are imported on first use, not at cold start.
+    from basket.adapters.dynamodb import DynamoBasketRepository, DynamoProductLookup
+    from basket.adapters.eventbridge import EventBridgePublisher
+
+    dynamodb = aws.resource("dynamodb")
+    return BasketService(
+        DynamoBasketRepository(dynamodb.Table(settings.basket_table_name)),
+        DynamoProductLookup(dynamodb, settings.product_table_name),
+        EventBridgePublisher(aws.client("events"), settings.event_bus_name),
+    )
+
+
+Baskets = Annotated[BasketService, Depends(get_baskets)]
+UserNamePath = Annotated[
+    str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.@+-]+$", description="The basket's owner")
+]
+NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"model": ErrorBody, "description": "No basket for this user"}}
+
+router = APIRouter(prefix="/basket", tags=["basket"], responses=STANDARD_RESPONSES)
+
+
+@router.post(
+    "/checkout",
+    status_code=202,
+    responses=NOT_FOUND,
+    summary="Check out the user's basket: publishes CheckoutBasket, then empties the basket",
+)
+async def checkout(body: CheckoutIn, baskets: Baskets, request: Request) -> CheckoutAccepted:
+    return baskets.checkout(body, correlation_id=correlation_id(request))
+
+
+@router.get("/{userName}", responses=NOT_FOUND, summary="Get a user's basket with its total")
+async def get_basket(userName: UserNamePath, baskets: Baskets) -> BasketOut:  # noqa: N803 - matches the route
+    return BasketOut.of(baskets.get(userName))
+
+
+@router.post("", summary="Store (replace) a user's basket; prices and names come from the product table")
+async def put_basket(body: BasketIn, baskets: Baskets) -> BasketOut:
+    return BasketOut.of(baskets.replace(body))
+
+
+@router.delete("/{userName}", status_code=204, responses=NOT_FOUND, summary="Delete a user's basket")
+async def delete_basket(userName: UserNamePath, baskets: Baskets) -> Response:  # noqa: N803 - matches the route
+    baskets.delete(userName)
+    return Response(status_code=204)
+
+
+app = create_app(resource="basket", title="Basket service", description="Baskets and checkout.")
+app.include_router(router)
+handler = Mangum(app, lifespan="off")

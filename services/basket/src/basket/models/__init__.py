@@ -1,0 +1,1 @@
+"""Pydantic models at the service's boundaries (HTTP bodies, table items, events)."""

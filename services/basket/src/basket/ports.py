@@ -1,0 +1,38 @@
+"""What the basket domain needs from the outside world."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from basket.models.basket import Basket, ProductInfo
+
+
+class BasketRepository(Protocol):
+    def get(self, user_name: str) -> Basket | None: ...
+
+    def put(self, basket: Basket, *, expected_revision: str | None = None) -> bool:
+        """Write ``basket``; with ``expected_revision``, only if the stored one still has it (else False)."""
+        ...
+
+    def delete(self, user_name: str, *, expected_revision: str | None = None) -> bool:
+        """Delete the basket; False if it is missing (or, with ``expected_revision``, was changed meanwhile)."""
+        ...
+
+    def containing(self, product_id: str) -> Iterator[Basket]:
+        """Every basket that holds ``product_id``."""
+        ...
+
+
+class ProductLookup(Protocol):
+    def find(self, product_ids: Iterable[str]) -> dict[str, ProductInfo]:
+        """The products that exist among ``product_ids`` (at most 100), by id."""
+        ...
+
+
+class EventPublisher(Protocol):
+    def publish(self, *, source: str, detail_type: str, detail: BaseModel) -> None:
+        """Publish one event; DependencyError unless the bus accepted it."""
+        ...

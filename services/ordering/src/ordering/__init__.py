@@ -1,0 +1,1 @@
+"""Ordering service: orders from CheckoutBasket events and the order query API."""

@@ -1,0 +1,1 @@
+"""Business rules. No boto3, FastAPI, Mangum or os.environ here."""

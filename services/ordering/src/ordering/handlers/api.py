@@ -1,0 +1,66 @@
+"""Lambda entrypoint `ordering.handlers.api.handler`: the order query API (FastAPI behind Mangum)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+from lambda_common import aws
+from lambda_common.api import STANDARD_RESPONSES, create_app
+from lambda_common.settings import load_settings
+from mangum import Mangum
+
+from ordering.domain.orders import DATE_PREFIX, OrderBook
+from ordering.models.order import OrderPage
+from ordering.settings import OrderingSettings
+
+settings = load_settings(OrderingSettings)
+
+
+@lru_cache(maxsize=1)
+def get_orders() -> OrderBook:
+    # The adapter (and so botocore) is imported on first use, not at cold start.
+    from ordering.adapters.dynamodb import DynamoOrderRepository
+
+    return OrderBook(DynamoOrderRepository(aws.resource("dynamodb").Table(settings.order_table_name)))
+
+
+Orders = Annotated[OrderBook, Depends(get_orders)]
+Limit = Annotated[int, Query(ge=1, le=100)]
+NextToken = Annotated[str | None, Query(min_length=1, max_length=2048)]
+DateQuery = Annotated[str | None, Query(pattern=DATE_PREFIX, examples=["2026-11-23", "2026-11-23T12:00"])]
+
+router = APIRouter(prefix="/order", tags=["order"], responses=STANDARD_RESPONSES)
+
+
+@router.get("", summary="List all orders, a page at a time")
+async def list_orders(
+    orders: Orders,
+    limit: Limit = 20,
+    nextToken: NextToken = None,  # noqa: N803 - wire name
+) -> OrderPage:
+    return orders.list_all(limit=limit, page_token=nextToken)
+
+
+@router.get(
+    "/{userName}",
+    summary="A user's orders, newest first; filter by an orderDate prefix or a from/to range (inclusive)",
+)
+async def list_user_orders(
+    userName: Annotated[str, Path(min_length=1, max_length=128)],  # noqa: N803 - matches the route
+    orders: Orders,
+    orderDate: DateQuery = None,  # noqa: N803 - wire name
+    date_from: Annotated[DateQuery, Query(alias="from")] = None,
+    date_to: Annotated[DateQuery, Query(alias="to")] = None,
+    limit: Limit = 20,
+    nextToken: NextToken = None,  # noqa: N803 - wire name
+) -> OrderPage:
+    return orders.list_for_user(
+        userName, limit=limit, page_token=nextToken, order_date=orderDate, date_from=date_from, date_to=date_to
+    )
+
+
+app = create_app(resource="order", title="Ordering service", description="Orders created from checkouts.")
+app.include_router(router)
+handler = Mangum(app, lifespan="off")
