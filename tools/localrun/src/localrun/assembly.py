@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from localrun.intrinsics import NAME_PROPERTY, Physical, Resolver, generated_name, physical
+from localrun.intrinsics import DEFAULT_ENDPOINT, NAME_PROPERTY, Physical, Resolver, generated_name, physical
 from localrun.model import (
     DEFAULT_ASYNC_RETRIES,
     DEFAULT_ESM_BATCH_SIZE,
@@ -129,7 +129,7 @@ def _with_dependencies(stacks: Mapping[str, _Stack], selected: Iterable[str]) ->
     return out
 
 
-def _make_physical_of(stack: _Stack) -> Any:
+def _make_physical_of(stack: _Stack, endpoint: str) -> Any:
     def physical_of(logical_id: str) -> Physical:
         if logical_id in stack.physicals:
             return stack.physicals[logical_id]
@@ -148,7 +148,7 @@ def _make_physical_of(stack: _Stack) -> Any:
             extra["EventBusName"] = _bus_name(stack.resolver.resolve(props["EventBusName"]))
         if rtype == "AWS::ApiGateway::Stage":
             extra["StageName"] = stack.resolver.resolve(props.get("StageName", "prod"))
-        result = physical(rtype, name, stack.name, logical_id, extra)
+        result = physical(rtype, name, stack.name, logical_id, extra, endpoint)
         stack.physicals[logical_id] = result
         return result
 
@@ -160,8 +160,11 @@ def _bus_name(value: Any) -> str:
     return bus_name_from_arn(text) if text.startswith("arn:") else text
 
 
-def read_assembly(cdk_out: Path | str, stacks: Sequence[str] | None = None) -> Topology:
-    """Read ``cdk_out``; ``stacks`` limits the topology to those stacks and the stacks they depend on."""
+def read_assembly(cdk_out: Path | str, stacks: Sequence[str] | None = None, endpoint: str = DEFAULT_ENDPOINT) -> Topology:
+    """Read ``cdk_out``; ``stacks`` limits the topology to those stacks and the stacks they depend on.
+
+    ``endpoint`` is the local AWS endpoint, which queue URLs point at.
+    """
     cdk_out = Path(cdk_out)
     loaded = _load_stacks(cdk_out)
     if not loaded:
@@ -170,7 +173,7 @@ def read_assembly(cdk_out: Path | str, stacks: Sequence[str] | None = None) -> T
     exports: dict[str, Any] = {}
     for sid in order:
         stack = loaded[sid]
-        stack.resolver = Resolver(stack.name, stack.template, _make_physical_of(stack), exports)
+        stack.resolver = Resolver(stack.name, stack.template, _make_physical_of(stack, endpoint), exports)
         for output in stack.template.get("Outputs", {}).values():
             if "Export" in output:
                 exports[stack.resolver.resolve(output["Export"]["Name"])] = stack.resolver.resolve(output["Value"])

@@ -82,12 +82,16 @@ class Physical:
     attributes: Mapping[str, Any]
 
 
-def physical(resource_type: str, name: str, stack: str, logical_id: str, props: Mapping[str, Any]) -> Physical:
-    """Ref and attributes of a resource whose physical name is ``name``."""
+DEFAULT_ENDPOINT = "http://127.0.0.1:4566"
+
+
+def physical(resource_type: str, name: str, stack: str, logical_id: str, props: Mapping[str, Any],
+             endpoint: str = DEFAULT_ENDPOINT) -> Physical:
+    """Ref and attributes of a resource whose physical name is ``name``; ``endpoint`` is the local AWS endpoint."""
     acct, region = ACCOUNT_ID, REGION
     if resource_type == "AWS::SQS::Queue":
         arn = f"arn:aws:sqs:{region}:{acct}:{name}"
-        url = f"http://127.0.0.1:4566/{acct}/{name}"
+        url = f"{endpoint}/{acct}/{name}"
         return Physical(url, {"Arn": arn, "QueueName": name, "QueueUrl": url})
     if resource_type == "AWS::SNS::Topic":
         arn = f"arn:aws:sns:{region}:{acct}:{name}"

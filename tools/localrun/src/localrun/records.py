@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote_plus, unquote_plus
 
 from localrun.model import ACCOUNT_ID, REGION
 
@@ -183,9 +183,19 @@ def shadow_to_lambda_event(body: str, subscription_arns: Mapping[str, str] | Non
         return ShadowEvent("s3", b"", skip=True)
     if isinstance(data, dict) and isinstance(data.get("Records"), list) and data["Records"] and \
             data["Records"][0].get("eventSource") == "aws:s3":
-        return ShadowEvent("s3", body.encode())
+        for record in data["Records"]:
+            obj = record.get("s3", {}).get("object", {})
+            if "key" in obj:  # AWS form-encodes the key but keeps '/'; moto percent-encodes '/' too
+                obj["key"] = quote_plus(unquote_plus(obj["key"]), safe="/")
+        return ShadowEvent("s3", json.dumps(data).encode())
     if isinstance(data, dict) and "detail-type" in data:
-        return ShadowEvent("events", body.encode())
+        # moto's envelope lacks some fields; give the function AWS's full envelope, in AWS's order.
+        envelope = {"version": "0", "id": data.get("id"), "detail-type": data.get("detail-type"),
+                    "source": data.get("source"), "account": data.get("account", ACCOUNT_ID),
+                    "time": data.get("time"), "region": data.get("region", REGION),
+                    "resources": data.get("resources", []), "detail": data.get("detail", {})}
+        extra = {k: v for k, v in data.items() if k not in envelope}
+        return ShadowEvent("events", json.dumps({**envelope, **extra}).encode())
     return ShadowEvent("unknown", body.encode())
 
 

@@ -1,0 +1,253 @@
+"""The runner's glue end to end, with in-process fake functions instead of RIE (no Docker, loopback only)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from localrun.assembly import read_assembly
+from localrun.clock import Clock
+from localrun.journal import Journal
+from localrun.model import Function
+from localrun.topology import Runner, free_port
+
+sys.path.insert(0, str(Path(__file__).parent))
+from fakes import FakeFleet, default_behaviour  # noqa: E402
+
+ASSEMBLY = Path(__file__).parent / "fixtures" / "assembly"
+
+
+def behaviour(fn: Function, event: Any) -> Any:
+    if fn.logical_id.startswith("Consumer"):  # an SQS consumer reporting partial batch failures
+        failures = [{"itemIdentifier": r["messageId"]} for r in event["Records"] if "fail" in r["body"]]
+        return {"batchItemFailures": failures}
+    if fn.logical_id.startswith("ApiFn") and event.get("path") == "/product/malformed":
+        return {"statusCode": 200, "unexpected": True}
+    return default_behaviour(fn, event)
+
+
+class Env:
+    def __init__(self, runner: Runner, fleet: FakeFleet, endpoint: str, api: str) -> None:
+        self.runner, self.fleet, self.endpoint, self.api = runner, fleet, endpoint, api
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1",  # type: ignore[call-overload]
+                            aws_access_key_id="x", aws_secret_access_key="x")
+
+    def fn(self, logical_prefix: str) -> Function:
+        return next(f for f in self.runner.topology.functions if f.logical_id.startswith(logical_prefix))
+
+    def queue_url(self, logical_prefix: str) -> str:
+        q = next(q for q in self.runner.topology.queues if q.logical_id.startswith(logical_prefix))
+        return f"{self.endpoint}/000000000000/{q.name}"
+
+    def calls(self, logical_prefix: str) -> list[Any]:
+        return self.fleet.calls.setdefault(self.fn(logical_prefix).name, [])
+
+
+@pytest.fixture(scope="module")
+def env() -> Iterator[Env]:
+    port, api_port = free_port(), free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    topology = read_assembly(ASSEMBLY, endpoint=endpoint)
+    fleet = FakeFleet(behaviour)
+    runner = Runner(topology, fleet.start, clock=Clock(0.01), journal=Journal(), port=port, api_port=api_port)
+    runner.start()
+    yield Env(runner, fleet, endpoint, f"http://127.0.0.1:{api_port}")
+    runner.stop()
+    assert all(i.stopped for i in fleet.instances)
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 15.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def receive_all(sqs: Any, url: str, want: int = 1, timeout: float = 15.0) -> list[dict[str, Any]]:
+    got: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while len(got) < want and time.monotonic() < deadline:
+        resp = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                   MessageAttributeNames=["All"], AttributeNames=["All"])
+        for m in resp.get("Messages", []):
+            got.append(m)
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    return got
+
+
+def watch_bus(env: Env, bus: str, pattern: dict[str, Any], name: str) -> str:
+    sqs, events = env.client("sqs"), env.client("events")
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(pattern))
+    events.put_targets(Rule=name, EventBusName=bus,
+                       Targets=[{"Id": "1", "Arn": f"arn:aws:sqs:us-east-1:000000000000:{name}"}])
+    return str(url)
+
+
+def test_physical_names_carry_stack_and_logical_id(env: Env) -> None:
+    # GIVEN the provisioned topology WHEN listing queues by the CloudFormation-style prefix
+    urls = env.client("sqs").list_queues(QueueNamePrefix="ErrorsStack-SourceDlq")["QueueUrls"]
+    # THEN the DLQ is found
+    assert len(urls) == 1
+
+
+def test_rule_to_lambda_success_goes_to_the_source_bus(env: Env) -> None:
+    # GIVEN a runtime catch-all rule on the source bus for Lambda results
+    url = watch_bus(env, "source_bus", {"source": ["lambda"]}, "watch-success")
+    # WHEN an event with source backtosource is put on the bus
+    env.client("events").put_events(Entries=[{"Source": "backtosource", "DetailType": "Demo",
+                                              "Detail": json.dumps({"message": "hi"}), "EventBusName": "source_bus"}])
+    # THEN the function's on-success destination puts the AWS result record on the bus
+    [message] = receive_all(env.client("sqs"), url)
+    event = json.loads(message["Body"])
+    assert event["detail-type"] == "Lambda Function Invocation Result - Success"
+    detail = event["detail"]
+    assert detail["requestContext"]["condition"] == "Success"
+    assert detail["requestContext"]["approximateInvokeCount"] == 1
+    assert detail["requestPayload"]["source"] == "backtosource"
+    assert detail["requestPayload"]["account"] == "000000000000"
+    assert detail["responsePayload"] == {"statusCode": 200, "reponse": "Hello Lambda"}
+
+
+def test_async_failure_retries_then_on_failure_destination(env: Env) -> None:
+    # GIVEN the backtosource function (1 retry configured) WHEN an event makes it fail
+    before = len(env.calls("backtosourcelambda"))
+    env.client("events").put_events(Entries=[{"Source": "backtosource", "DetailType": "Demo",
+                                              "Detail": json.dumps({"pass": False}), "EventBusName": "source_bus"}])
+    # THEN after 2 attempts the on-failure queue holds the RetriesExhausted record
+    [message] = receive_all(env.client("sqs"), env.queue_url("ServiceDlq"))
+    record = json.loads(message["Body"])
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 2
+    assert record["responseContext"]["functionError"] == "Unhandled"
+    assert record["responsePayload"]["errorMessage"] == "pass was false"
+    assert record["requestPayload"]["detail"] == {"pass": False}
+    assert len(env.calls("backtosourcelambda")) - before == 2
+
+
+def test_lambda_event_invoke_failure_lands_in_the_function_dlq(env: Env) -> None:
+    # GIVEN AsyncFn with a Lambda DLQ and 2 retries WHEN invoked with InvocationType Event and a failing payload
+    fn = env.fn("AsyncFn")
+    resp = env.client("lambda").invoke(FunctionName=fn.name, InvocationType="Event", Payload=b'{"pass": false}')
+    assert resp["StatusCode"] == 202
+    # THEN the DLQ holds the original event with Lambda's error attributes after 3 attempts
+    [message] = receive_all(env.client("sqs"), env.queue_url("LambdaDlq"))
+    assert json.loads(message["Body"]) == {"pass": False}
+    attributes = message["MessageAttributes"]
+    assert attributes["ErrorMessage"]["StringValue"] == "pass was false"
+    assert attributes["RequestID"]["StringValue"] == resp["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+    assert attributes["ErrorCode"]["DataType"] == "Number"
+    assert sum(1 for c in env.calls("AsyncFn") if c == {"pass": False}) == 3
+
+
+def test_sync_invoke_reports_function_errors(env: Env) -> None:
+    # GIVEN a function WHEN invoked synchronously with a failing payload
+    fn = env.fn("AsyncFn")
+    resp = env.client("lambda").invoke(FunctionName=fn.name, Payload=b'{"pass": false, "sync": 1}')
+    # THEN the error comes back as AWS reports it
+    assert resp["FunctionError"] == "Unhandled"
+    assert json.loads(resp["Payload"].read())["errorMessage"] == "pass was false"
+    names = [f["FunctionName"] for f in env.client("lambda").list_functions()["Functions"]]
+    assert fn.name in names
+
+
+def test_sqs_event_source_partial_failures_reach_the_dlq(env: Env) -> None:
+    # GIVEN the consumer's queue (maxReceiveCount 3, ReportBatchItemFailures) WHEN two good and one bad message arrive
+    sqs = env.client("sqs")
+    for body in ("good-1", "good-2", "fail-1"):
+        sqs.send_message(QueueUrl=env.queue_url("SourceQueue"), MessageBody=body)
+    # THEN only the bad one ends in the DLQ, after 3 receives
+    [dead] = receive_all(sqs, env.queue_url("SourceDlq"), timeout=30)
+    assert dead["Body"] == "fail-1"
+    bodies = [r["body"] for c in env.calls("Consumer") for r in c["Records"]]
+    assert bodies.count("good-1") == 1 and bodies.count("good-2") == 1
+    assert bodies.count("fail-1") == 3
+    record = env.calls("Consumer")[0]["Records"][0]
+    assert record["eventSource"] == "aws:sqs" and record["eventSourceARN"].endswith(
+        env.queue_url("SourceQueue").rsplit("/", 1)[1])
+
+
+def test_s3_upload_notifies_the_function_with_the_suffix_filter(env: Env) -> None:
+    # GIVEN the bucket's notification to AsyncFn for *.csv
+    bucket = env.runner.topology.buckets[0].name
+    s3 = env.client("s3")
+    # WHEN a csv and a txt are uploaded
+    s3.put_object(Bucket=bucket, Key="data/file.txt", Body=b"x")
+    s3.put_object(Bucket=bucket, Key="data/file.csv", Body=b"a,b\n1,2\n")
+
+    # THEN the function sees one S3 event, for the csv
+    def s3_calls() -> list[Any]:
+        return [c for c in env.calls("AsyncFn") if isinstance(c, dict) and c.get("Records", [{}])[0].get(
+            "eventSource") == "aws:s3"]
+
+    [event] = wait_for(s3_calls)
+    assert event["Records"][0]["s3"]["object"]["key"] == "data/file.csv"
+    time.sleep(0.5)
+    assert len(s3_calls()) == 1
+
+
+def test_sns_publish_invokes_the_subscribed_function(env: Env) -> None:
+    # GIVEN the topic's lambda subscription WHEN a message is published
+    topic = env.runner.topology.topics[0].arn
+    env.client("sns").publish(TopicArn=topic, Message="hello sns", Subject="s")
+
+    # THEN the function gets the SNS event shape
+    def sns_calls() -> list[Any]:
+        return [c for c in env.calls("AsyncFn") if isinstance(c, dict) and c.get("Records", [{}])[0].get(
+            "EventSource") == "aws:sns"]
+
+    [event] = wait_for(sns_calls)
+    assert event["Records"][0]["Sns"]["Message"] == "hello sns"
+    assert event["Records"][0]["Sns"]["TopicArn"] == topic
+
+
+def test_runtime_rule_with_a_lambda_target_is_honoured(env: Env) -> None:
+    # GIVEN a rule created at runtime with a Lambda target
+    events, fn = env.client("events"), env.fn("AsyncFn")
+    events.put_rule(Name="runtime-rule", EventPattern=json.dumps({"source": ["runtime.test"]}))
+    events.put_targets(Rule="runtime-rule", Targets=[{"Id": "fn", "Arn": fn.arn}])
+    # WHEN a matching event is put on the default bus
+    events.put_events(Entries=[{"Source": "runtime.test", "DetailType": "x", "Detail": "{}"}])
+    # THEN the function runs, and the target still reads as the function
+    wait_for(lambda: [c for c in env.calls("AsyncFn") if isinstance(c, dict) and c.get("source") == "runtime.test"])
+    targets = events.list_targets_by_rule(Rule="runtime-rule")["Targets"]
+    assert targets[0]["Arn"] == fn.arn
+
+
+def http(method: str, url: str, body: bytes | None = None) -> tuple[int, dict[str, Any]]:
+    req = urllib.request.Request(url, data=body, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback
+            return resp.status, json.loads(resp.read() or b"{}")
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"{}")
+
+
+def test_rest_api_routes_like_api_gateway(env: Env) -> None:
+    # GIVEN the REST API WHEN calling routes, unknown paths, the stage prefix and a malformed response
+    status, body = http("GET", f"{env.api}/product/42?x=1")
+    assert (status, body["resource"], body["pathParameters"]) == (200, "/product/{id}", {"id": "42"})
+    status, body = http("GET", f"{env.api}/files/a/b.txt")
+    assert (status, body["pathParameters"]) == (200, {"proxy": "a/b.txt"})
+    assert http("GET", f"{env.api}/prod/product")[0] == 200
+    assert http("GET", f"{env.api}/nope") == (403, {"message": "Missing Authentication Token"})
+    assert http("DELETE", f"{env.api}/product")[0] == 403
+    assert http("GET", f"{env.api}/product/malformed") == (502, {"message": "Internal server error"})
+    proxy_event = next(c for c in env.calls("ApiFn") if c.get("path") == "/product/42")
+    assert proxy_event["queryStringParameters"] == {"x": "1"}
+    assert proxy_event["requestContext"]["stage"] == "prod"
+    assert proxy_event["requestContext"]["identity"]["sourceIp"] == "127.0.0.1"

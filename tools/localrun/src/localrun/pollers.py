@@ -1,0 +1,186 @@
+"""Pollers: SQS event source mappings, and the shadow queues that stand in for Lambda targets in moto."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+from localrun.clock import Clock
+from localrun.journal import Journal
+from localrun.lambdas import LambdaService
+from localrun.model import EventSourceMapping, Function, Queue
+from localrun.records import failed_message_ids, parse_payload, shadow_to_lambda_event, sqs_event
+
+_ALL = ["All"]
+
+
+class _Poller:
+    def __init__(self, name: str, journal: Journal) -> None:
+        self.name = name
+        self.journal = journal
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self, threads: int = 1) -> None:
+        for i in range(threads):
+            t = threading.Thread(target=self._loop, name=f"{self.name}-{i}", daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def join(self, timeout: float) -> None:
+        for t in self._threads:
+            t.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poll_once()
+            except Exception as exc:
+                if self._stop.is_set():
+                    return
+                self.journal.log("poller", f"{self.name}: {exc!r}")
+                self._stop.wait(1.0)
+
+    def poll_once(self) -> None:
+        raise NotImplementedError
+
+
+class SqsEventSourcePoller(_Poller):
+    """Lambda's SQS poller: batch, invoke synchronously, delete successes, leave failures to the visibility timeout."""
+
+    def __init__(self, esm: EventSourceMapping, queue: Queue, function: Function, lambdas: LambdaService,
+                 clock: Clock, journal: Journal) -> None:
+        super().__init__(f"esm-{queue.logical_id}", journal)
+        self.esm = esm
+        self.queue = queue
+        self.function = function
+        self.lambdas = lambdas
+        self.clock = clock
+        self.sqs = lambdas.clients.sqs
+        self.url = lambdas.clients.queue_url(queue.arn)
+        self._patterns = [_event_pattern(p) for p in esm.filter_patterns]
+
+    def _receive(self, count: int, wait_s: int) -> list[dict[str, Any]]:
+        resp = self.sqs.receive_message(
+            QueueUrl=self.url,
+            MaxNumberOfMessages=max(1, min(10, count)),
+            WaitTimeSeconds=wait_s,
+            VisibilityTimeout=self.queue.visibility_timeout_s,  # AWS time: nothing redelivers while in flight
+            AttributeNames=_ALL,
+            MessageAttributeNames=_ALL,
+        )
+        messages: list[dict[str, Any]] = resp.get("Messages", [])
+        return messages
+
+    def poll_once(self) -> None:
+        batch = self._receive(self.esm.batch_size, 1)
+        if not batch:
+            return
+        deadline = time.monotonic() + self.clock.scaled(self.esm.batching_window_s)
+        while len(batch) < self.esm.batch_size and time.monotonic() < deadline and not self._stop.is_set():
+            more = self._receive(self.esm.batch_size - len(batch), 0)
+            if not more:
+                time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+            batch.extend(more)
+        batch = self._filter(batch)
+        if batch:
+            self._process(batch)
+
+    def _filter(self, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not self._patterns:
+            return batch
+        kept = []
+        for m in batch:
+            record = sqs_event([m], self.queue.arn)["Records"][0]
+            body = parse_payload(record["body"].encode())
+            candidate = {**record, "body": body}
+            if any(p.matches_event(candidate) for p in self._patterns):
+                kept.append(m)
+            else:  # AWS deletes messages that match no filter
+                self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=m["ReceiptHandle"])
+                self.journal.log("filtered", f"{self.queue.logical_id}: message {m['MessageId'][:8]} matched no filter")
+        return kept
+
+    def _process(self, batch: list[dict[str, Any]]) -> None:
+        ids = [m["MessageId"] for m in batch]
+        corr = ids[0]
+        payload = json.dumps(sqs_event(batch, self.queue.arn)).encode()
+        result = self.lambdas.invoke(self.function.name, payload, corr,
+                                     f"SQS {self.queue.logical_id} batch of {len(batch)}")
+        if not result.ok:
+            failed = set(ids)
+        elif self.esm.report_batch_item_failures:
+            failed = failed_message_ids(parse_payload(result.body), ids)
+        else:
+            failed = set()
+        done = [m for m in batch if m["MessageId"] not in failed]
+        for start in range(0, len(done), 10):
+            chunk = done[start:start + 10]
+            self.sqs.delete_message_batch(
+                QueueUrl=self.url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)],
+            )
+        if failed:
+            # Failures stay invisible for the (scaled) visibility timeout, then come back with a higher receive
+            # count; moto moves them to the DLQ past maxReceiveCount.
+            visibility = int(round(self.clock.scaled(self.queue.visibility_timeout_s)))
+            for m in batch:
+                if m["MessageId"] in failed:
+                    self.sqs.change_message_visibility(QueueUrl=self.url, ReceiptHandle=m["ReceiptHandle"],
+                                                       VisibilityTimeout=visibility)
+            self.journal.log("batch", f"{self.queue.logical_id}: {len(done)} deleted, {len(failed)} back to the queue "
+                             f"in {visibility} s", corr)
+
+
+class ShadowQueuePoller(_Poller):
+    """Drains a shadow queue (moto's stand-in for a Lambda target) and invokes the function asynchronously."""
+
+    def __init__(self, queue_url: str, function_name: str, lambdas: LambdaService, journal: Journal,
+                 subscription_arns: dict[str, str]) -> None:
+        super().__init__(f"shadow-{function_name}", journal)
+        self.url = queue_url
+        self.function_name = function_name
+        self.lambdas = lambdas
+        self.sqs = lambdas.clients.sqs
+        self.subscription_arns = subscription_arns
+
+    def poll_once(self) -> None:
+        resp = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                        VisibilityTimeout=60)
+        for m in resp.get("Messages", []):
+            shadow = shadow_to_lambda_event(m["Body"], self.subscription_arns)
+            if not shadow.skip:
+                corr = _corr_of(m["Body"]) or m["MessageId"]
+                self.journal.log("hop", f"{shadow.source} -> {self.function_name} (async)", corr)
+                try:
+                    self.lambdas.invoke_async(self.function_name, shadow.payload, corr, shadow.source)
+                except LookupError:
+                    self.journal.log("dropped", f"{shadow.source} event for unknown function {self.function_name}",
+                                     corr)
+            self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=m["ReceiptHandle"])
+
+
+def _corr_of(body: str) -> str | None:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if isinstance(data, dict):
+        value = data.get("id") or data.get("MessageId")
+        if value:
+            return str(value)
+        records = data.get("Records")
+        if isinstance(records, list) and records and isinstance(records[0], dict):
+            return str(records[0].get("responseElements", {}).get("x-amz-request-id") or "") or None
+    return None
+
+
+def _event_pattern(pattern: str) -> Any:
+    from moto.events.models import EventPattern
+
+    return EventPattern.load(pattern)

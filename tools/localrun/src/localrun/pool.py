@@ -1,0 +1,175 @@
+"""A pool of warm RIE instances per function. An invocation never reaches a busy instance."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class Result(Protocol):
+    ok: bool
+    body: bytes
+    error_type: str | None
+    error_message: str | None
+    duration_ms: float
+
+
+class Instance(Protocol):
+    url: str
+
+    def invoke(self, payload: bytes, timeout_s: float | None = None) -> Result: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A result the pool makes up when the instance itself failed (crashed, unreachable, would not start)."""
+
+    body: bytes
+    error_type: str
+    error_message: str
+    ok: bool = False
+    duration_ms: float = 0.0
+
+
+class PoolClosedError(RuntimeError):
+    pass
+
+
+class FunctionPool:
+    """Hands out idle instances; starts a new one (up to ``max_size``) when none is idle; else waits."""
+
+    def __init__(self, name: str, start: Callable[[], Instance], max_size: int, idle_ttl_s: float = 300.0) -> None:
+        self.name = name
+        self._start = start
+        self.max_size = max(1, max_size)
+        self._idle: list[tuple[Instance, float]] = []
+        self._instances: dict[int, Instance] = {}
+        self._size = 0  # running + starting
+        self._cv = threading.Condition()
+        self._closed = False
+        self._idle_ttl_s = idle_ttl_s
+        self.started = 0  # instances started over the pool's life (cold starts)
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def warm(self, count: int = 1) -> None:
+        """Start ``count`` instances now, so the first invocation is not a cold start."""
+        for _ in range(count):
+            with self._cv:
+                if self._size >= self.max_size:
+                    return
+                self._size += 1
+            inst = self._spawn()
+            self.release(inst)
+
+    def _spawn(self) -> Instance:
+        try:
+            inst = self._start()
+        except BaseException:
+            with self._cv:
+                self._size -= 1
+                self._cv.notify()
+            raise
+        with self._cv:
+            self.started += 1
+            self._instances[id(inst)] = inst
+            closed = self._closed
+        if closed:
+            self.release(inst, healthy=False)
+            raise PoolClosedError(self.name)
+        return inst
+
+    def acquire(self) -> Instance:
+        with self._cv:
+            while True:
+                if self._closed:
+                    raise PoolClosedError(self.name)
+                if self._idle:
+                    inst, _ = self._idle.pop()  # most recently used: the warmest
+                    return inst
+                if self._size < self.max_size:
+                    self._size += 1
+                    break
+                self._cv.wait()
+        return self._spawn()
+
+    def release(self, inst: Instance, healthy: bool = True) -> None:
+        with self._cv:
+            if healthy and not self._closed:
+                self._idle.append((inst, time.monotonic()))
+                self._cv.notify()
+                return
+            self._size -= 1
+            self._instances.pop(id(inst), None)
+            self._cv.notify()
+        _quiet_stop(inst)
+
+    def invoke(self, payload: bytes, timeout_s: float | None = None) -> Result:
+        try:
+            inst = self.acquire()
+        except PoolClosedError:
+            raise
+        except Exception as exc:  # the instance would not start: a cold-start failure, like Runtime.ExitError
+            return Failure(_error_body("Runtime.InitError", str(exc)), "Runtime.InitError", str(exc))
+        try:
+            result = inst.invoke(payload, timeout_s)
+        except Exception as exc:  # the instance died under us: discard it, report like Lambda does
+            self.release(inst, healthy=False)
+            message = f"RequestId: instance failed: {exc}"
+            return Failure(_error_body("Runtime.ExitError", message), "Runtime.ExitError", message)
+        # A timed-out or crashed runtime is not reused: RIE resets it, a new instance is cheaper to trust.
+        healthy = result.ok or (result.error_type or "") not in ("Runtime.ExitError", "Sandbox.Timedout", "Timeout")
+        self.release(inst, healthy=healthy)
+        return result
+
+    def reap_idle(self) -> int:
+        """Stop instances idle for longer than the TTL, keeping one warm."""
+        victims: list[Instance] = []
+        now = time.monotonic()
+        with self._cv:
+            keep = [(i, t) for i, t in self._idle if now - t < self._idle_ttl_s]
+            stale = [(i, t) for i, t in self._idle if now - t >= self._idle_ttl_s]
+            if not keep and stale:
+                keep.append(stale.pop())
+            self._idle = keep
+            victims = [i for i, _ in stale]
+            self._size -= len(victims)
+            for inst in victims:
+                self._instances.pop(id(inst), None)
+        for inst in victims:
+            _quiet_stop(inst)
+        return len(victims)
+
+    def close(self) -> None:
+        with self._cv:
+            self._closed = True
+            idle = list(self._instances.values())  # busy ones too: stopping everything is the point
+            self._instances.clear()
+            self._idle.clear()
+            self._cv.notify_all()
+        for inst in idle:
+            _quiet_stop(inst)
+
+    def idle_instances(self) -> list[Instance]:
+        with self._cv:
+            return [i for i, _ in self._idle]
+
+
+def _quiet_stop(inst: Instance) -> None:
+    try:
+        inst.stop()
+    except Exception:  # noqa: S110 - best effort at shutdown
+        pass
+
+
+def _error_body(error_type: str, message: str) -> bytes:
+    import json
+
+    return json.dumps({"errorType": error_type, "errorMessage": message}).encode()

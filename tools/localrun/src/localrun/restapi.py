@@ -1,0 +1,127 @@
+"""The REST API on ``http://127.0.0.1:3000``: API Gateway REST (v1) proxy integrations, without the stage prefix."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from localrun.gateway import read_body
+from localrun.journal import Journal
+from localrun.lambdas import LambdaService
+from localrun.model import RestApi, Route
+from localrun.records import HttpRequest, HttpResponse, gateway_error, match_route, proxy_event, proxy_response
+
+INTEGRATION_TIMEOUT_S = 29.0
+
+
+def _specificity(route: Route) -> tuple[int, int, int]:
+    parts = [p for p in route.path.split("/") if p]
+    literal = sum(1 for p in parts if not p.startswith("{"))
+    greedy = sum(1 for p in parts if p.endswith("+}"))
+    return (-greedy, literal, len(parts))
+
+
+def find_route(apis: tuple[RestApi, ...], method: str, path: str) -> tuple[RestApi, Route, dict[str, str]] | None:
+    """The most specific route for ``path`` (literal segments beat ``{param}``, which beats ``{proxy+}``)."""
+    candidates = []
+    for api in apis:
+        for route in api.routes:
+            if route.method not in (method, "ANY"):
+                continue
+            params = match_route(route.path, path)
+            if params is not None:
+                candidates.append((_specificity(route), route.method == method, api, route, params))
+    if not candidates:
+        return None
+    candidates.sort(key=lambda c: (c[0], c[1]), reverse=True)
+    _, _, api, route, params = candidates[0]
+    return api, route, params
+
+
+class RestGateway:
+    def __init__(self, apis: tuple[RestApi, ...], lambdas: LambdaService, journal: Journal,
+                 host: str = "127.0.0.1", port: int = 3000) -> None:
+        self.apis = apis
+        self.lambdas = lambdas
+        self.journal = journal
+        owner = self
+
+        class Handler(_Handler):
+            gateway = owner
+
+        self.server = ThreadingHTTPServer((host, port), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, name="restapi", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        found = find_route(self.apis, request.method, request.path)
+        if found is None:
+            # Also accept the stage prefix (/prod/...), so URLs copied from AWS work.
+            for api in self.apis:
+                prefix = f"/{api.stage}"
+                if request.path == prefix or request.path.startswith(prefix + "/"):
+                    stripped = request.path[len(prefix):] or "/"
+                    found = find_route((api,), request.method, stripped)
+                    if found:
+                        request = HttpRequest(request.method, stripped, request.query, request.headers, request.body,
+                                              request.source_ip)
+                        break
+        if found is None or found[1].function_name is None:
+            return gateway_error(403, "Missing Authentication Token")
+        api, route, params = found
+        request_id = str(uuid.uuid4())
+        event = proxy_event(request, resource=route.path, path_parameters={k: unquote(v) for k, v in params.items()},
+                            stage=api.stage, api_id=api.id, request_id=request_id, now=time.time())
+        import json
+
+        try:
+            result = self.lambdas.invoke(route.function_name, json.dumps(event).encode(), request_id,
+                                         f"{request.method} {request.path}", timeout_s=INTEGRATION_TIMEOUT_S)
+        except LookupError:
+            return gateway_error(502, "Internal server error")
+        if not result.ok:
+            if (result.error_type or "") in ("Sandbox.Timedout", "Timeout", "TimeoutError") or \
+                    result.duration_ms >= INTEGRATION_TIMEOUT_S * 1000:
+                return gateway_error(504, "Endpoint request timed out")
+            return gateway_error(502, "Internal server error")
+        response = proxy_response(result.body)
+        return HttpResponse(response.status, [*response.headers, ("x-amzn-RequestId", request_id)], response.body)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    gateway: RestGateway
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+    def _handle(self) -> None:
+        parts = urlsplit(self.path)
+        request = HttpRequest(self.command, parts.path or "/", parts.query, list(self.headers.items()),
+                              read_body(self), self.client_address[0])
+        try:
+            response = self.gateway.handle(request)
+        except Exception as exc:
+            self.gateway.journal.log("restapi", f"{self.command} {self.path}: {exc!r}")
+            response = gateway_error(502, "Internal server error")
+        self.send_response_only(response.status)
+        for name, value in response.headers:
+            if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = _handle

@@ -1,0 +1,276 @@
+"""Run the whole CDK topology on this machine.
+
+    python -m localrun.topology [--cdk-out cdk.out] [--stacks A,B] [--time-scale F] [--mode auto|docker|process]
+
+Starts moto behind the local AWS endpoint (:4566), provisions every resource of the selected stacks, starts a warm
+RIE pool per function, the SQS pollers and the REST API (:3000), prints what listens where and a line ``READY``,
+then logs one line per invocation and event hop until Ctrl-C / SIGTERM, when it stops everything it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from localrun.assembly import read_assembly
+from localrun.aws import DUMMY_CREDENTIALS, Clients
+from localrun.clock import Clock, Scheduler
+from localrun.journal import Journal
+from localrun.model import ACCOUNT_ID, REGION, Function, Topology
+from localrun.pool import FunctionPool, Instance
+
+Starter = Callable[[Function], Instance]
+DEFAULT_POOL_MAX = 4
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def function_env(fn: Function, endpoint: str) -> dict[str, str]:
+    """What a function sees: its resolved environment, the local endpoint, dummy credentials, Lambda's variables."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": DUMMY_CREDENTIALS["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": DUMMY_CREDENTIALS["aws_secret_access_key"],
+        "AWS_LAMBDA_FUNCTION_NAME": fn.name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_mb),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        **fn.env,
+    }
+
+
+def rie_starter(mode: str, endpoint: str) -> Starter:
+    """Start functions as RIE instances (``localrun.instance``), as containers or processes."""
+    from localrun.instance import FunctionSpec, start_instance
+
+    def start(fn: Function) -> Instance:
+        spec = FunctionSpec(name=fn.name, service=fn.service, handler=fn.handler, env=function_env(fn, endpoint),
+                            timeout_s=fn.timeout_s, memory_mb=fn.memory_mb, image=fn.service)
+        instance: Instance = start_instance(spec, mode)
+        return instance
+
+    return start
+
+
+def resolve_mode(mode: str) -> str:
+    if mode != "auto":
+        return mode
+    from localrun.instance import docker_available
+
+    return "docker" if docker_available() else "process"
+
+
+class Runner:
+    def __init__(self, topology: Topology, starter: Starter, *, clock: Clock, journal: Journal,
+                 port: int = 4566, api_port: int = 3000, pool_max: int = DEFAULT_POOL_MAX, warm: int = 1,
+                 esm_pollers: int = 2) -> None:
+        self.topology = topology
+        self.starter = starter
+        self.clock = clock
+        self.journal = journal
+        self.port = port
+        self.api_port = api_port
+        self.pool_max = pool_max
+        self.warm = warm
+        self.esm_pollers = esm_pollers
+        self.endpoint = f"http://127.0.0.1:{port}"
+        self._stoppers: list[Callable[[], None]] = []
+        self._stopped = threading.Event()
+        self.pools: dict[str, FunctionPool] = {}
+        self.pollers: list[Any] = []
+        self.timings: dict[str, float] = {}
+
+    def start(self) -> None:
+        t0 = time.monotonic()
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        self.timings["total_s"] = time.monotonic() - t0
+
+    def _start(self) -> None:
+        from localrun.gateway import Gateway, ShadowRegistry
+        from localrun.lambdas import LambdaService
+        from localrun.pollers import ShadowQueuePoller, SqsEventSourcePoller
+        from localrun.provision import provision
+        from localrun.restapi import RestGateway
+
+        t = time.monotonic()
+        os.environ["MOTO_ACCOUNT_ID"] = ACCOUNT_ID  # read per request by moto: every call lands in one account
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log; the journal says what matters
+
+        moto_port = free_port()
+        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+        moto.start()
+        self._stoppers.append(moto.stop)
+        internal = Clients(f"http://127.0.0.1:{moto_port}")
+        self.timings["moto_s"] = time.monotonic() - t
+
+        scheduler = Scheduler()
+        self._stoppers.append(scheduler.stop)
+        for fn in self.topology.functions:
+            size = min(self.pool_max, fn.reserved_concurrency) if fn.reserved_concurrency else self.pool_max
+            self.pools[fn.name] = FunctionPool(fn.name, lambda fn=fn: self.starter(fn), max(1, size))
+        self._stoppers.append(lambda: [p.close() for p in self.pools.values()])
+        lambdas = LambdaService(self.topology, self.pools, internal, self.clock, scheduler, self.journal)
+        self.lambdas = lambdas
+
+        def on_shadow(function_name: str, url: str, subscription_arns: dict[str, str]) -> None:
+            poller = ShadowQueuePoller(url, function_name, lambdas, self.journal, subscription_arns)
+            poller.start()
+            self.pollers.append(poller)
+
+        shadows = ShadowRegistry(internal, on_shadow)
+        gateway = Gateway("127.0.0.1", moto_port, lambdas, shadows, self.journal, port=self.port)
+        gateway.start()
+        self._stoppers.append(gateway.stop)
+
+        t = time.monotonic()
+        provision(self.topology, Clients(self.endpoint), self.journal)
+        self.timings["provision_s"] = time.monotonic() - t
+
+        t = time.monotonic()
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            futures = {fn.name: pool.submit(self.pools[fn.name].warm, self.warm) for fn in self.topology.functions}
+            for name, future in futures.items():
+                try:
+                    future.result()
+                except Exception as exc:
+                    self.journal.log("warm", f"{name}: could not start an instance: {exc}")
+        self.timings["warm_s"] = time.monotonic() - t
+
+        for esm in self.topology.event_source_mappings:
+            queue = self.topology.queue_by_arn(esm.source_arn)
+            fn = self.topology.function(esm.function_name)
+            if not esm.enabled or queue is None or fn is None:
+                self.journal.log("esm", f"{esm.logical_id}: not started (disabled, or queue/function outside the "
+                                 "selected stacks)")
+                continue
+            poller = SqsEventSourcePoller(esm, queue, fn, lambdas, self.clock, self.journal)
+            poller.start(1 if queue.fifo else self.esm_pollers)
+            self.pollers.append(poller)
+
+        self._stoppers.append(self._stop_pollers)
+        if self.topology.rest_apis:
+            rest = RestGateway(self.topology.rest_apis, lambdas, self.journal, port=self.api_port)
+            rest.start()
+            self._stoppers.append(rest.stop)
+
+    def _stop_pollers(self) -> None:
+        for p in self.pollers:
+            p.stop()
+        for p in self.pollers:
+            p.join(3.0)
+
+    def stop(self) -> None:
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        for stop in reversed(self._stoppers):
+            try:
+                stop()
+            except Exception as exc:
+                self.journal.log("stop", f"{exc!r}")
+
+    def describe(self) -> str:
+        lines = [f"local AWS endpoint  {self.endpoint}   (aws --endpoint-url {self.endpoint} ...)"]
+        if self.topology.rest_apis:
+            lines.append(f"REST API            http://127.0.0.1:{self.api_port}   "
+                         f"(routes: {', '.join(sorted({r.path for a in self.topology.rest_apis for r in a.routes}))})")
+        lines.append(f"stacks              {', '.join(self.topology.stacks)}")
+        for fn in self.topology.functions:
+            pool = self.pools.get(fn.name)
+            lines.append(f"function            {fn.name}  [{fn.handler}]  pool {pool.size if pool else 0}/"
+                         f"{pool.max_size if pool else 0}")
+        for q in self.topology.queues:
+            lines.append(f"queue               {self.endpoint}/{ACCOUNT_ID}/{q.name}")
+        for b in self.topology.buses:
+            lines.append(f"event bus           {b.name}")
+        for b in self.topology.buckets:
+            lines.append(f"bucket              s3://{b.name}")
+        for tp in self.topology.topics:
+            lines.append(f"topic               {tp.arn}")
+        for tb in self.topology.tables:
+            lines.append(f"table               {tb.name}")
+        for s in self.topology.skipped:
+            lines.append(f"not emulated        {s}")
+        lines.append(f"time scale          {self.clock.scale} (AWS's 60 s retry wait = {self.clock.scaled(60):.2f} s)")
+        return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m localrun.topology", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--cdk-out", default="cdk.out", help="the synthesised cloud assembly (default: cdk.out)")
+    p.add_argument("--stacks", default="", help="comma-separated stack names (and their dependencies); default all")
+    p.add_argument("--time-scale", type=float, default=1.0, help="factor for every AWS delay (0.01: 60 s -> 0.6 s)")
+    p.add_argument("--mode", choices=("auto", "docker", "process"), default="auto")
+    p.add_argument("--port", type=int, default=4566, help="local AWS endpoint port")
+    p.add_argument("--api-port", type=int, default=3000, help="REST API port")
+    p.add_argument("--pool-max", type=int, default=DEFAULT_POOL_MAX, help="max instances per function")
+    p.add_argument("--warm", type=int, default=1, help="instances started per function before READY")
+    p.add_argument("--json-log", action="store_true", help="log as JSON lines")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    journal = Journal(as_json=args.json_log)
+    endpoint = f"http://127.0.0.1:{args.port}"
+    stacks = [s for s in args.stacks.split(",") if s]
+    topology = read_assembly(Path(args.cdk_out), stacks or None, endpoint=endpoint)
+    try:
+        mode = resolve_mode(args.mode)
+    except ImportError as exc:
+        print(f"localrun: {exc}", file=sys.stderr)
+        return 2
+    runner = Runner(topology, rie_starter(mode, endpoint), clock=Clock(args.time_scale), journal=journal,
+                    port=args.port, api_port=args.api_port, pool_max=args.pool_max, warm=args.warm)
+    done = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        done.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        runner.start()
+    except Exception as exc:
+        print(f"localrun: could not start: {exc}", file=sys.stderr)
+        return 1
+    print(runner.describe(), flush=True)
+    print(f"mode {mode}; started in {runner.timings['total_s']:.1f} s "
+          f"(provision {runner.timings.get('provision_s', 0):.2f} s, warm {runner.timings.get('warm_s', 0):.1f} s)",
+          flush=True)
+    print("READY", flush=True)
+    try:
+        while not done.wait(30):
+            for pool in runner.pools.values():
+                pool.reap_idle()
+    finally:
+        print("localrun: stopping ...", flush=True)
+        runner.stop()
+        print("localrun: stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
