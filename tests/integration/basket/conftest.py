@@ -9,8 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
+from lambda_common import aws
 from moto import mock_aws
 
 # Settings are read when a handler module is imported, so they are set before any test module imports one.
@@ -25,13 +25,9 @@ CASE = "7d1c5a9e-3b2f-4e8d-a6c0-5f4e3d2c1b0a"
 
 def _clear_caches() -> None:
     from basket.handlers import api, consume_price_changed
-    from lambda_common import aws
 
     api.get_baskets.cache_clear()
     consume_price_changed.get_baskets.cache_clear()
-    aws.client.cache_clear()
-    aws.resource.cache_clear()
-    aws._session.cache_clear()
 
 
 @pytest.fixture
@@ -50,7 +46,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 def tables(aws_env: None) -> dict[str, Any]:
     """The basket table, and a product table holding PHONE (950.40) and CASE (19.99)."""
-    dynamodb = boto3.resource("dynamodb")
+    dynamodb = aws.resource("dynamodb")
     basket = dynamodb.create_table(
         TableName=os.environ["BASKET_TABLE_NAME"],
         BillingMode="PAY_PER_REQUEST",
@@ -71,8 +67,8 @@ def tables(aws_env: None) -> dict[str, Any]:
 @pytest.fixture
 def bus(aws_env: None) -> Callable[[], list[dict[str, Any]]]:
     """The event bus, with a rule copying CheckoutBasket events to a queue; returns a function draining it."""
-    events = boto3.client("events")
-    sqs = boto3.client("sqs")
+    events = aws.client("events")
+    sqs = aws.client("sqs")
     name = os.environ["EVENT_BUS_NAME"]
     events.create_event_bus(Name=name)
     queue_url = sqs.create_queue(QueueName="captured")["QueueUrl"]

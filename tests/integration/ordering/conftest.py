@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
+from lambda_common import aws
 from moto import mock_aws
 
 # Settings are read when a handler module is imported, so they are set before any test module imports one.
@@ -19,14 +19,10 @@ EVENTS_DIR = Path(__file__).parents[3] / "services" / "ordering" / "events"
 
 
 def _clear_caches() -> None:
-    from lambda_common import aws
     from ordering.handlers import api, consume_checkout
 
     api.get_orders.cache_clear()
     consume_checkout.get_orders.cache_clear()
-    aws.client.cache_clear()
-    aws.resource.cache_clear()
-    aws._session.cache_clear()
 
 
 @pytest.fixture
@@ -44,7 +40,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def order_table(aws_env: None) -> Any:
-    return boto3.resource("dynamodb").create_table(
+    return aws.resource("dynamodb").create_table(
         TableName=os.environ["ORDER_TABLE_NAME"],
         BillingMode="PAY_PER_REQUEST",
         KeySchema=[

@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
+from lambda_common import aws
 from moto import mock_aws
 
 # Settings are read when the handler module is imported, so they are set before any test module imports it.
@@ -20,13 +20,9 @@ EVENTS_DIR = Path(__file__).parents[3] / "services" / "product" / "events"
 
 
 def _clear_caches() -> None:
-    from lambda_common import aws
     from product.handlers import api
 
     api.get_catalog.cache_clear()
-    aws.client.cache_clear()
-    aws.resource.cache_clear()
-    aws._session.cache_clear()
 
 
 @pytest.fixture
@@ -44,7 +40,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def product_table(aws_env: None) -> Any:
-    dynamodb = boto3.resource("dynamodb")
+    dynamodb = aws.resource("dynamodb")
     return dynamodb.create_table(
         TableName=os.environ["PRODUCT_TABLE_NAME"],
         BillingMode="PAY_PER_REQUEST",
@@ -66,8 +62,8 @@ def product_table(aws_env: None) -> Any:
 @pytest.fixture
 def captured_events(aws_env: None) -> Callable[[], list[dict[str, Any]]]:
     """The bus, with a rule copying every product event to a queue; returns a function draining that queue."""
-    events = boto3.client("events")
-    sqs = boto3.client("sqs")
+    events = aws.client("events")
+    sqs = aws.client("sqs")
     bus = os.environ["EVENT_BUS_NAME"]
     events.create_event_bus(Name=bus)
     queue_url = sqs.create_queue(QueueName="captured")["QueueUrl"]
