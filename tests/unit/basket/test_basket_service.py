@@ -1,0 +1,174 @@
+"""Basket rules with in-memory fakes: pricing, checkout, and the price-change fan-out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from basket.domain.baskets import BasketService, checkout_time, reprice
+from basket.models.basket import BasketIn
+from basket.models.checkout import CheckoutIn
+from lambda_common.errors import ConflictError, DependencyError, InvalidInputError, NotFoundError
+
+NOW = datetime(2026, 11, 23, 12, 0, 0, 123456, tzinfo=UTC)  # the fakes' clock (conftest)
+CHECKOUT = {
+    "userName": "swn",
+    "firstName": "Mehmet",
+    "lastName": "Ozkaya",
+    "email": "m@example.com",
+    "address": "Istanbul",
+    "paymentMethod": "card",
+    "cardBrand": "visa",
+    "cardLast4": "4242",
+}
+
+
+def _fill(service: BasketService, *items: tuple[str, int]) -> None:
+    service.replace(
+        BasketIn.model_validate({"userName": "swn", "items": [{"productId": p, "quantity": q} for p, q in items]})
+    )
+
+
+def test_prices_and_names_come_from_the_catalogue_and_the_total_is_exact(service: BasketService) -> None:
+    # WHEN
+    _fill(service, ("phone", 2), ("case", 3))
+    basket = service.get("swn")
+    # THEN
+    assert [(line.productName, line.price) for line in basket.items] == [
+        ("IPhone X", Decimal("950.40")),
+        ("Phone case", Decimal("19.99")),
+    ]
+    assert basket.total_price == Decimal("1960.77")  # 2 x 950.40 + 3 x 19.99, no float rounding
+
+
+def test_unknown_products_are_refused_by_id(service: BasketService, baskets: Any) -> None:
+    with pytest.raises(InvalidInputError, match="unknown product ids: ghost"):
+        _fill(service, ("phone", 1), ("ghost", 1))
+    assert baskets.items == {}
+
+
+def test_a_missing_basket_is_not_found(service: BasketService) -> None:
+    with pytest.raises(NotFoundError):
+        service.get("nobody")
+    with pytest.raises(NotFoundError):
+        service.delete("nobody")
+
+
+def test_checkout_publishes_one_event_then_removes_the_basket(service: BasketService, baskets: Any, bus: Any) -> None:
+    # GIVEN
+    _fill(service, ("phone", 2))
+    # WHEN
+    accepted = service.checkout(CheckoutIn.model_validate(CHECKOUT), correlation_id="req-1")
+    # THEN
+    [(source, detail_type, detail)] = bus.published
+    assert (source, detail_type) == ("com.swn.basket.checkoutbasket", "CheckoutBasket")
+    data = detail["data"]
+    assert data["checkoutId"] == accepted.checkoutId
+    assert data["checkoutTime"] == "2026-11-23T12:00:00.123Z"
+    assert data["totalPrice"] == "1900.80" and accepted.totalPrice == Decimal("1900.80")
+    assert data["items"] == [
+        {"productId": "phone", "productName": "IPhone X", "quantity": 2, "color": None, "price": "950.40"}
+    ]
+    assert {k: data[k] for k in CHECKOUT} == CHECKOUT
+    assert detail["metadata"]["correlationId"] == "req-1"
+    assert baskets.items == {}
+
+
+def test_a_rejected_event_keeps_the_basket(service: BasketService, baskets: Any, bus: Any) -> None:
+    # GIVEN
+    _fill(service, ("phone", 1))
+    bus.fail = True
+    # WHEN / THEN
+    with pytest.raises(DependencyError):
+        service.checkout(CheckoutIn.model_validate(CHECKOUT))
+    assert "swn" in baskets.items
+
+
+def test_checking_out_an_empty_or_missing_basket_fails_with_a_reason(service: BasketService, bus: Any) -> None:
+    with pytest.raises(NotFoundError, match="no basket for user swn"):
+        service.checkout(CheckoutIn.model_validate(CHECKOUT))
+    _fill(service)
+    with pytest.raises(InvalidInputError, match="empty"):
+        service.checkout(CheckoutIn.model_validate(CHECKOUT))
+    assert bus.published == []
+
+
+def test_a_basket_changed_during_checkout_is_kept(service: BasketService, baskets: Any, bus: Any) -> None:
+    # GIVEN a basket that the user replaces while the event is being published
+    _fill(service, ("phone", 1))
+
+    def publish_and_race(**kwargs: Any) -> None:
+        _fill(service, ("case", 5))
+
+    bus.publish = publish_and_race
+    # WHEN
+    service.checkout(CheckoutIn.model_validate(CHECKOUT))
+    # THEN the newer basket survives
+    assert [line.productId for line in baskets.items["swn"].items] == ["case"]
+
+
+def test_a_price_change_updates_only_baskets_holding_the_product(service: BasketService, baskets: Any) -> None:
+    # GIVEN
+    _fill(service, ("phone", 2), ("case", 1))
+    service.replace(BasketIn.model_validate({"userName": "other", "items": [{"productId": "case", "quantity": 1}]}))
+    # WHEN
+    updated = service.apply_price_change(product_id="phone", price=Decimal("899.99"), changed_at=NOW + timedelta(1))
+    # THEN
+    assert updated == 1
+    assert [line.price for line in baskets.items["swn"].items] == [Decimal("899.99"), Decimal("19.99")]
+    assert baskets.items["swn"].total_price == Decimal("1819.97")
+    assert baskets.items["other"].items[0].price == Decimal("19.99")
+
+
+def test_a_redelivered_price_change_changes_nothing_more(service: BasketService, baskets: Any) -> None:
+    # GIVEN
+    _fill(service, ("phone", 1))
+    later = NOW + timedelta(seconds=5)
+    service.apply_price_change(product_id="phone", price=Decimal(900), changed_at=later)
+    # WHEN
+    again = service.apply_price_change(product_id="phone", price=Decimal(900), changed_at=later)
+    # THEN
+    assert again == 0
+    assert baskets.items["swn"].items[0].price == Decimal(900)
+
+
+def test_an_older_price_change_never_undoes_a_newer_price(service: BasketService, baskets: Any) -> None:
+    # GIVEN the basket was priced after the change happened
+    _fill(service, ("phone", 1))
+    # WHEN a late event arrives
+    updated = service.apply_price_change(product_id="phone", price=Decimal(1), changed_at=NOW - timedelta(seconds=1))
+    # THEN
+    assert updated == 0
+    assert baskets.items["swn"].items[0].price == Decimal("950.40")
+
+
+def test_a_concurrent_basket_write_is_retried_on_fresh_data(service: BasketService, baskets: Any) -> None:
+    # GIVEN the user adds a line between the scan and the write
+    _fill(service, ("phone", 1))
+    baskets.before_put.append(lambda: _fill(service, ("phone", 1), ("case", 2)))
+    # WHEN
+    updated = service.apply_price_change(product_id="phone", price=Decimal(5), changed_at=NOW + timedelta(1))
+    # THEN both the user's change and the new price are kept
+    assert updated == 1
+    assert [(line.productId, line.price) for line in baskets.items["swn"].items] == [
+        ("phone", Decimal(5)),
+        ("case", Decimal("19.99")),
+    ]
+
+
+def test_a_basket_that_keeps_changing_fails_loudly(service: BasketService, baskets: Any) -> None:
+    _fill(service, ("phone", 1))
+    baskets.before_put.extend([lambda: _fill(service, ("phone", 1))] * 10)
+    with pytest.raises(ConflictError):
+        service.apply_price_change(product_id="phone", price=Decimal(5), changed_at=NOW + timedelta(1))
+
+
+def test_reprice_leaves_other_lines_alone(service: BasketService) -> None:
+    _fill(service, ("case", 1))
+    assert reprice(service.get("swn"), product_id="phone", price=Decimal(1), changed_at=NOW, revision="r") is None
+
+
+def test_checkout_time_is_utc_with_milliseconds() -> None:
+    assert checkout_time(NOW) == "2026-11-23T12:00:00.123Z"
