@@ -6,6 +6,7 @@ from infra.constructs.event_rules import EventRuleToFunction, EventRuleToQueue
 from infra.constructs.eventbridge_service import EventBridgeService
 from infra.constructs.queue_consumer import QueueConsumer
 from infra.constructs.queues import encrypted_queue
+from infra.constructs.topic_to_function import TopicToFunction
 
 __all__ = [
     "AlarmTopic",
@@ -15,5 +16,6 @@ __all__ = [
     "EventRuleToFunction",
     "EventRuleToQueue",
     "QueueConsumer",
+    "TopicToFunction",
     "encrypted_queue",
 ]

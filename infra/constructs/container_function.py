@@ -35,6 +35,7 @@ ASSET_EXCLUDE = [
 METADATA_KEY = "lambda-microservices:service"
 
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+DEFAULT_TIMEOUT = Duration.seconds(30)
 
 
 class ContainerFunction(Construct):
@@ -54,7 +55,7 @@ class ContainerFunction(Construct):
         service: str,
         handler: str,
         environment: Mapping[str, str] | None = None,
-        timeout: Duration = Duration.seconds(30),
+        timeout: Duration = DEFAULT_TIMEOUT,
         memory_size: int = 512,
         description: str | None = None,
         dead_letter_queue: sqs.IQueue | None = None,
@@ -71,9 +72,7 @@ class ContainerFunction(Construct):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"Execution role of {service} ({handler})",
         )
-        self.log_group = logs.LogGroup(
-            self, "LogGroup", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY
-        )
+        self.log_group = logs.LogGroup(self, "LogGroup", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY)
         self.log_group.grant_write(self.role)
 
         env = {"POWERTOOLS_SERVICE_NAME": service, "POWERTOOLS_LOG_LEVEL": config.log_level(self)}
@@ -104,15 +103,15 @@ class ContainerFunction(Construct):
         assert isinstance(cfn, lambda_.CfnFunction)
         cfn.add_metadata(METADATA_KEY, {"directory": f"services/{service}", "handler": handler})
 
-        # The default policy holds the grants. The only `Resource: *` statements come from CDK itself for actions
-        # that have no resource-level permissions (tests/infra pin that list).
+        # The default policy holds the grants. The only `Resource: *` statement is CDK's X-Ray grant
+        # (tests/infra pin that).
         NagSuppressions.add_resource_suppressions(
             self.role,
             [
                 {
                     "id": "AwsSolutions-IAM5",
-                    "reason": "xray:PutTraceSegments/PutTelemetryRecords and ecr:GetAuthorizationToken do not "
-                    "support resource-level permissions, so CDK grants them on '*'.",
+                    "reason": "Active tracing: xray:PutTraceSegments/PutTelemetryRecords do not support "
+                    "resource-level permissions, so CDK grants them on '*'.",
                     "appliesTo": ["Resource::*"],
                 }
             ],

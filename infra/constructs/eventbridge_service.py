@@ -10,7 +10,7 @@ from constructs import Construct
 
 from infra import config
 from infra.constructs.alarms import AlarmTopic
-from infra.constructs.container_function import ContainerFunction
+from infra.constructs.container_function import DEFAULT_TIMEOUT, ContainerFunction
 from infra.constructs.event_rules import EventRuleToFunction
 
 
@@ -39,7 +39,7 @@ class EventBridgeService(Construct):
         success_bus: events.IEventBus,
         alarm_topic: AlarmTopic,
         handler: str | None = None,
-        timeout: Duration = Duration.seconds(30),
+        timeout: Duration = DEFAULT_TIMEOUT,
     ) -> None:
         super().__init__(scope, service_id)
         self.service_id = service_id

@@ -12,6 +12,8 @@ from infra.constructs.alarms import AlarmTopic, DeadLetterQueue
 from infra.constructs.container_function import ContainerFunction
 from infra.constructs.queues import SOURCE_RETENTION, encrypted_queue
 
+DEFAULT_MAX_AGE_ALARM = Duration.minutes(10)
+
 
 def visibility_for(timeout: Duration, batching_window: Duration) -> Duration:
     """AWS guidance: visibility >= 6 x function timeout + batching window, so a message whose invocation is throttled
@@ -38,7 +40,7 @@ class QueueConsumer(Construct):
         batch_size: int,
         max_batching_window: Duration,
         max_receive_count: int,
-        max_age_alarm: Duration = Duration.minutes(10),
+        max_age_alarm: Duration = DEFAULT_MAX_AGE_ALARM,
         max_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)

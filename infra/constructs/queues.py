@@ -10,6 +10,8 @@ from constructs import Construct
 # maximum. A message moved to a DLQ keeps its original enqueue time, so the DLQ must outlive the source queue.
 SOURCE_RETENTION = Duration.days(4)
 DLQ_RETENTION = Duration.days(14)
+# Nothing consumes DLQs/destinations with a Lambda; 30 s (the SQS default, pinned) suits a human or a redrive.
+DEFAULT_VISIBILITY = Duration.seconds(30)
 
 
 def encrypted_queue(
@@ -17,7 +19,7 @@ def encrypted_queue(
     construct_id: str,
     *,
     retention_period: Duration,
-    visibility_timeout: Duration = Duration.seconds(30),
+    visibility_timeout: Duration = DEFAULT_VISIBILITY,
     dead_letter_queue: sqs.DeadLetterQueue | None = None,
 ) -> sqs.Queue:
     """A standard queue with SSE-SQS and a policy that denies non-TLS access.
