@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -13,15 +12,12 @@ from typing import Any
 
 import boto3
 import pytest
-
 from localrun.assembly import read_assembly
 from localrun.clock import Clock
 from localrun.journal import Journal
 from localrun.model import Function
+from localrun.testing import FakeFleet, default_behaviour
 from localrun.topology import Runner, free_port
-
-sys.path.insert(0, str(Path(__file__).parent))
-from fakes import FakeFleet, default_behaviour  # noqa: E402
 
 ASSEMBLY = Path(__file__).parent / "fixtures" / "assembly"
 
@@ -40,8 +36,13 @@ class Env:
         self.runner, self.fleet, self.endpoint, self.api = runner, fleet, endpoint, api
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1",  # type: ignore[call-overload]
-                            aws_access_key_id="x", aws_secret_access_key="x")
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",  # type: ignore[call-overload]
+            aws_access_key_id="x",
+            aws_secret_access_key="x",
+        )
 
     def fn(self, logical_prefix: str) -> Function:
         return next(f for f in self.runner.topology.functions if f.logical_id.startswith(logical_prefix))
@@ -81,8 +82,13 @@ def receive_all(sqs: Any, url: str, want: int = 1, timeout: float = 15.0) -> lis
     got: list[dict[str, Any]] = []
     deadline = time.monotonic() + timeout
     while len(got) < want and time.monotonic() < deadline:
-        resp = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                   MessageAttributeNames=["All"], AttributeNames=["All"])
+        resp = sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=1,
+            MessageAttributeNames=["All"],
+            AttributeNames=["All"],
+        )
         for m in resp.get("Messages", []):
             got.append(m)
             sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
@@ -93,8 +99,9 @@ def watch_bus(env: Env, bus: str, pattern: dict[str, Any], name: str) -> str:
     sqs, events = env.client("sqs"), env.client("events")
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
     events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(pattern))
-    events.put_targets(Rule=name, EventBusName=bus,
-                       Targets=[{"Id": "1", "Arn": f"arn:aws:sqs:us-east-1:000000000000:{name}"}])
+    events.put_targets(
+        Rule=name, EventBusName=bus, Targets=[{"Id": "1", "Arn": f"arn:aws:sqs:us-east-1:000000000000:{name}"}]
+    )
     return str(url)
 
 
@@ -109,8 +116,16 @@ def test_rule_to_lambda_success_goes_to_the_source_bus(env: Env) -> None:
     # GIVEN a runtime catch-all rule on the source bus for Lambda results
     url = watch_bus(env, "source_bus", {"source": ["lambda"]}, "watch-success")
     # WHEN an event with source backtosource is put on the bus
-    env.client("events").put_events(Entries=[{"Source": "backtosource", "DetailType": "Demo",
-                                              "Detail": json.dumps({"message": "hi"}), "EventBusName": "source_bus"}])
+    env.client("events").put_events(
+        Entries=[
+            {
+                "Source": "backtosource",
+                "DetailType": "Demo",
+                "Detail": json.dumps({"message": "hi"}),
+                "EventBusName": "source_bus",
+            }
+        ]
+    )
     # THEN the function's on-success destination puts the AWS result record on the bus
     [message] = receive_all(env.client("sqs"), url)
     event = json.loads(message["Body"])
@@ -126,8 +141,16 @@ def test_rule_to_lambda_success_goes_to_the_source_bus(env: Env) -> None:
 def test_async_failure_retries_then_on_failure_destination(env: Env) -> None:
     # GIVEN the backtosource function (1 retry configured) WHEN an event makes it fail
     before = len(env.calls("backtosourcelambda"))
-    env.client("events").put_events(Entries=[{"Source": "backtosource", "DetailType": "Demo",
-                                              "Detail": json.dumps({"pass": False}), "EventBusName": "source_bus"}])
+    env.client("events").put_events(
+        Entries=[
+            {
+                "Source": "backtosource",
+                "DetailType": "Demo",
+                "Detail": json.dumps({"pass": False}),
+                "EventBusName": "source_bus",
+            }
+        ]
+    )
     # THEN after 2 attempts the on-failure queue holds the RetriesExhausted record
     [message] = receive_all(env.client("sqs"), env.queue_url("ServiceDlq"))
     record = json.loads(message["Body"])
@@ -178,7 +201,8 @@ def test_sqs_event_source_partial_failures_reach_the_dlq(env: Env) -> None:
     assert bodies.count("fail-1") == 3
     record = env.calls("Consumer")[0]["Records"][0]
     assert record["eventSource"] == "aws:sqs" and record["eventSourceARN"].endswith(
-        env.queue_url("SourceQueue").rsplit("/", 1)[1])
+        env.queue_url("SourceQueue").rsplit("/", 1)[1]
+    )
 
 
 def test_s3_upload_notifies_the_function_with_the_suffix_filter(env: Env) -> None:
@@ -191,8 +215,11 @@ def test_s3_upload_notifies_the_function_with_the_suffix_filter(env: Env) -> Non
 
     # THEN the function sees one S3 event, for the csv
     def s3_calls() -> list[Any]:
-        return [c for c in env.calls("AsyncFn") if isinstance(c, dict) and c.get("Records", [{}])[0].get(
-            "eventSource") == "aws:s3"]
+        return [
+            c
+            for c in env.calls("AsyncFn")
+            if isinstance(c, dict) and c.get("Records", [{}])[0].get("eventSource") == "aws:s3"
+        ]
 
     [event] = wait_for(s3_calls)
     assert event["Records"][0]["s3"]["object"]["key"] == "data/file.csv"
@@ -207,8 +234,11 @@ def test_sns_publish_invokes_the_subscribed_function(env: Env) -> None:
 
     # THEN the function gets the SNS event shape
     def sns_calls() -> list[Any]:
-        return [c for c in env.calls("AsyncFn") if isinstance(c, dict) and c.get("Records", [{}])[0].get(
-            "EventSource") == "aws:sns"]
+        return [
+            c
+            for c in env.calls("AsyncFn")
+            if isinstance(c, dict) and c.get("Records", [{}])[0].get("EventSource") == "aws:sns"
+        ]
 
     [event] = wait_for(sns_calls)
     assert event["Records"][0]["Sns"]["Message"] == "hello sns"

@@ -86,7 +86,9 @@ def _load_stacks(cdk_out: Path) -> dict[str, _Stack]:
                 assets = json.loads((cdk_out / dep_artifact["properties"]["file"]).read_text())
         name = props.get("stackName") or artifact.get("displayName") or artifact_id
         deps = tuple(
-            d for d in artifact.get("dependencies", []) if artifacts.get(d, {}).get("type") == "aws:cloudformation:stack"
+            d
+            for d in artifact.get("dependencies", [])
+            if artifacts.get(d, {}).get("type") == "aws:cloudformation:stack"
         )
         stacks[artifact_id] = _Stack(name=name, template=template, assets=assets, directory=cdk_out, dependencies=deps)
     return stacks
@@ -141,7 +143,9 @@ def _make_physical_of(stack: _Stack, endpoint: str) -> Any:
         explicit = stack.resolver.resolve(props[name_prop]) if name_prop and name_prop in props else None
         if rtype == "AWS::ApiGateway::RestApi":
             explicit = None  # the API's Name is a label, its id is generated
-        fifo = rtype in ("AWS::SQS::Queue", "AWS::SNS::Topic") and bool(props.get("FifoQueue") or props.get("FifoTopic"))
+        fifo = rtype in ("AWS::SQS::Queue", "AWS::SNS::Topic") and bool(
+            props.get("FifoQueue") or props.get("FifoTopic")
+        )
         name = str(explicit) if explicit else generated_name(stack.name, logical_id, rtype, fifo=fifo)
         extra: dict[str, Any] = {}
         if rtype == "AWS::Events::Rule" and "EventBusName" in props:
@@ -160,7 +164,9 @@ def _bus_name(value: Any) -> str:
     return bus_name_from_arn(text) if text.startswith("arn:") else text
 
 
-def read_assembly(cdk_out: Path | str, stacks: Sequence[str] | None = None, endpoint: str = DEFAULT_ENDPOINT) -> Topology:
+def read_assembly(
+    cdk_out: Path | str, stacks: Sequence[str] | None = None, endpoint: str = DEFAULT_ENDPOINT
+) -> Topology:
     """Read ``cdk_out``; ``stacks`` limits the topology to those stacks and the stacks they depend on.
 
     ``endpoint`` is the local AWS endpoint, which queue URLs point at.
@@ -297,10 +303,16 @@ class _Builder:
             if redrive_raw
             else None
         )
-        passthrough = ("DelaySeconds", "MessageRetentionPeriod", "MaximumMessageSize", "ReceiveMessageWaitTimeSeconds",
-                       "ContentBasedDeduplication")
-        attributes = {k: str(props[k]).lower() if isinstance(props[k], bool) else str(props[k])
-                      for k in passthrough if k in props}
+        passthrough = (
+            "DelaySeconds",
+            "MessageRetentionPeriod",
+            "MaximumMessageSize",
+            "ReceiveMessageWaitTimeSeconds",
+            "ContentBasedDeduplication",
+        )
+        attributes = {
+            k: str(props[k]).lower() if isinstance(props[k], bool) else str(props[k]) for k in passthrough if k in props
+        }
         self.queues.append(
             Queue(
                 stack=stack.name,
@@ -341,14 +353,16 @@ class _Builder:
             self.notifications.append(BucketNotification(stack.name, logical_id, name, config))
 
     def _notifications(self, stack: _Stack, logical_id: str, props: dict[str, Any]) -> None:
-        config = {k: v for k, v in props.get("NotificationConfiguration", {}).items()}
+        config = dict(props.get("NotificationConfiguration", {}))
         self.notifications.append(BucketNotification(stack.name, logical_id, str(props["BucketName"]), config))
 
     def _topic(self, stack: _Stack, logical_id: str, props: dict[str, Any]) -> None:
         assert stack.resolver is not None
         phys = stack.resolver.physical_of(logical_id)
         arn = str(phys.ref)
-        self.topics.append(Topic(stack.name, logical_id, str(phys.attributes["TopicName"]), arn, bool(props.get("FifoTopic"))))
+        self.topics.append(
+            Topic(stack.name, logical_id, str(phys.attributes["TopicName"]), arn, bool(props.get("FifoTopic")))
+        )
         for i, sub in enumerate(props.get("Subscription", []) or []):
             self.subscriptions.append(
                 Subscription(stack.name, f"{logical_id}.Subscription{i}", arn, sub["Protocol"], str(sub["Endpoint"]))
@@ -369,7 +383,7 @@ class _Builder:
             )
         )
 
-    def _bus(self, stack: _Stack, logical_id: str, props: dict[str, Any]) -> None:
+    def _bus(self, stack: _Stack, logical_id: str, props: dict[str, Any]) -> None:  # noqa: ARG002
         assert stack.resolver is not None
         phys = stack.resolver.physical_of(logical_id)
         self.buses.append(Bus(stack.name, logical_id, str(phys.ref), str(phys.attributes["Arn"])))
@@ -427,7 +441,7 @@ class _Builder:
             )
         )
 
-    def _invoke_config(self, stack: _Stack, logical_id: str, props: dict[str, Any]) -> None:
+    def _invoke_config(self, stack: _Stack, logical_id: str, props: dict[str, Any]) -> None:  # noqa: ARG002
         destinations = props.get("DestinationConfig", {})
         self.invoke_configs.append(
             EventInvokeConfig(
@@ -478,10 +492,14 @@ class _Builder:
                 uri = str(integration.get("Uri", ""))
                 if "/functions/" in uri:
                     fn_name = function_name_from_arn(uri.split("/functions/", 1)[1].rsplit("/invocations", 1)[0])
-            routes.append(Route(path=path_of(method["ResourceId"]), method=str(method["HttpMethod"]).upper(),
-                                function_name=fn_name))
-        self.rest_apis.append(RestApi(stack.name, logical_id, str(api_id), str(props.get("Name", logical_id)), stage,
-                                      tuple(routes)))
+            routes.append(
+                Route(
+                    path=path_of(method["ResourceId"]), method=str(method["HttpMethod"]).upper(), function_name=fn_name
+                )
+            )
+        self.rest_apis.append(
+            RestApi(stack.name, logical_id, str(api_id), str(props.get("Name", logical_id)), stage, tuple(routes))
+        )
 
 
 def _env_text(value: Any) -> str:

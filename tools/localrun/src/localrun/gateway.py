@@ -25,8 +25,16 @@ from localrun.lambdas import FunctionNotFoundError, LambdaService
 from localrun.model import ACCOUNT_ID, REGION, Function, arn_service, function_name_from_arn
 
 SHADOW_PREFIX = "localrun-shadow-"
-_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection",
-               "content-length"}
+_HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "proxy-connection",
+    "content-length",
+}
 _S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 
 
@@ -71,8 +79,16 @@ class ShadowRegistry:
 
 
 class Gateway:
-    def __init__(self, moto_host: str, moto_port: int, lambdas: LambdaService, shadows: ShadowRegistry,
-                 journal: Journal, host: str = "127.0.0.1", port: int = 4566) -> None:
+    def __init__(
+        self,
+        moto_host: str,
+        moto_port: int,
+        lambdas: LambdaService,
+        shadows: ShadowRegistry,
+        journal: Journal,
+        host: str = "127.0.0.1",
+        port: int = 4566,
+    ) -> None:
         self.moto = (moto_host, moto_port)
         self.lambdas = lambdas
         self.shadows = shadows
@@ -94,7 +110,9 @@ class Gateway:
         self.server.server_close()
 
     # -- forwarding ----------------------------------------------------------------------------------------------
-    def forward(self, method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+    def forward(
+        self, method: str, path: str, headers: list[tuple[str, str]], body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
         conn = http.client.HTTPConnection(*self.moto, timeout=120)
         try:
             conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
@@ -106,14 +124,19 @@ class Gateway:
             resp = conn.getresponse()
             data = resp.read()
             keep_length = method == "HEAD"  # a HEAD answer's Content-Length describes the object, not the body
-            out = [(k, v) for k, v in resp.getheaders()
-                   if k.lower() not in _HOP_BY_HOP or (keep_length and k.lower() == "content-length")]
+            out = [
+                (k, v)
+                for k, v in resp.getheaders()
+                if k.lower() not in _HOP_BY_HOP or (keep_length and k.lower() == "content-length")
+            ]
             return resp.status, out, data
         finally:
             conn.close()
 
     # -- rewrites ------------------------------------------------------------------------------------------------
-    def rewrite_request(self, method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> tuple[bytes, list[tuple[str, str]], str | None]:
+    def rewrite_request(
+        self, method: str, path: str, headers: list[tuple[str, str]], body: bytes
+    ) -> tuple[bytes, list[tuple[str, str]], str | None]:
         """Returns the body to forward, the headers, and a tag naming the rewrite (for the response side)."""
         target = _header(headers, "X-Amz-Target") or ""
         if target == "AWSEvents.PutTargets":
@@ -152,9 +175,13 @@ class Gateway:
             if method == "PUT" and body:
                 new_body = self._rewrite_s3_notifications(body)
                 if new_body != body:
-                    headers = [(k, v) for k, v in headers
-                               if k.lower() not in ("content-md5",) and not k.lower().startswith("x-amz-checksum")
-                               and k.lower() != "x-amz-sdk-checksum-algorithm"]
+                    headers = [
+                        (k, v)
+                        for k, v in headers
+                        if k.lower() not in ("content-md5",)
+                        and not k.lower().startswith("x-amz-checksum")
+                        and k.lower() != "x-amz-sdk-checksum-algorithm"
+                    ]
                     return new_body, headers, None
             if method == "GET":
                 return body, headers, "reverse"
@@ -178,11 +205,11 @@ class Gateway:
             self.journal.log("wire", f"bucket notification -> {fn} (through {shadow_queue_name(fn)})")
         # S3 wants the configurations grouped by kind, in the schema's order.
         order = {f"{ns}TopicConfiguration": 0, f"{ns}QueueConfiguration": 1, f"{ns}CloudFunctionConfiguration": 2}
-        children = sorted(list(root), key=lambda c: order.get(c.tag, 3))
+        children = sorted(root, key=lambda c: order.get(c.tag, 3))
         for c in list(root):
             root.remove(c)
         root.extend(children)
-        return ElementTree.tostring(root, encoding="utf-8", xml_declaration=False)
+        return bytes(ElementTree.tostring(root, encoding="utf-8", xml_declaration=False))
 
     def rewrite_response(self, tag: str | None, body: bytes) -> bytes:
         if tag is None:
@@ -202,7 +229,9 @@ class Gateway:
         return body
 
     # -- the Lambda API ----------------------------------------------------------------------------------------
-    def lambda_api(self, method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+    def lambda_api(
+        self, method: str, path: str, headers: list[tuple[str, str]], body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
         parts = urlsplit(path)
         segments = [unquote(s) for s in parts.path.split("/") if s]
         # /2015-03-31/functions[/NAME[/invocations]] ; /2019-09-25/functions/NAME/event-invoke-config
@@ -215,26 +244,47 @@ class Gateway:
                 return self._invoke(name, headers, body)
             if name is not None and action is None and method == "GET":
                 fn = self.lambdas.function(name)
-                return _json(200, {"Configuration": self._configuration(fn),
-                                   "Code": {"RepositoryType": "ECR", "ImageUri": f"{fn.service}:latest"}})
+                return _json(
+                    200,
+                    {
+                        "Configuration": self._configuration(fn),
+                        "Code": {"RepositoryType": "ECR", "ImageUri": f"{fn.service}:latest"},
+                    },
+                )
             if name is not None and action == "event-invoke-config":
                 return self._event_invoke_config(method, name, body)
         except FunctionNotFoundError:
-            return _lambda_error(404, "ResourceNotFoundException",
-                                 f"Function not found: arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}")
-        return _lambda_error(400, "InvalidRequestContentException",
-                             f"{method} {parts.path} is not supported by the local Lambda endpoint")
+            return _lambda_error(
+                404,
+                "ResourceNotFoundException",
+                f"Function not found: arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}",
+            )
+        return _lambda_error(
+            400,
+            "InvalidRequestContentException",
+            f"{method} {parts.path} is not supported by the local Lambda endpoint",
+        )
 
     def _functions(self) -> list[Function]:
         return [f for f in self.lambdas.topology.functions if f.name in self.lambdas.pools]
 
     def _configuration(self, fn: Function) -> dict[str, Any]:
-        return {"FunctionName": fn.name, "FunctionArn": fn.arn, "PackageType": "Image", "Timeout": fn.timeout_s,
-                "MemorySize": fn.memory_mb, "Environment": {"Variables": dict(fn.env)}, "Version": "$LATEST",
-                "State": "Active", "ImageConfigResponse": {"ImageConfig": {"Command": [fn.handler]}},
-                "DeadLetterConfig": {"TargetArn": fn.dlq_arn} if fn.dlq_arn else {}}
+        return {
+            "FunctionName": fn.name,
+            "FunctionArn": fn.arn,
+            "PackageType": "Image",
+            "Timeout": fn.timeout_s,
+            "MemorySize": fn.memory_mb,
+            "Environment": {"Variables": dict(fn.env)},
+            "Version": "$LATEST",
+            "State": "Active",
+            "ImageConfigResponse": {"ImageConfig": {"Command": [fn.handler]}},
+            "DeadLetterConfig": {"TargetArn": fn.dlq_arn} if fn.dlq_arn else {},
+        }
 
-    def _invoke(self, name: str, headers: list[tuple[str, str]], body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+    def _invoke(
+        self, name: str, headers: list[tuple[str, str]], body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
         kind = _header(headers, "X-Amz-Invocation-Type") or "RequestResponse"
         fn = self.lambdas.function(name)
         if kind == "DryRun":
@@ -244,8 +294,11 @@ class Gateway:
             return 202, [("x-amzn-RequestId", request_id), ("Content-Type", "application/json")], b""
         request_id = str(uuid.uuid4())
         result = self.lambdas.invoke(fn.name, body, request_id, "Invoke")
-        out = [("x-amzn-RequestId", request_id), ("X-Amz-Executed-Version", "$LATEST"),
-               ("Content-Type", "application/json")]
+        out = [
+            ("x-amzn-RequestId", request_id),
+            ("X-Amz-Executed-Version", "$LATEST"),
+            ("Content-Type", "application/json"),
+        ]
         if not result.ok:
             out.append(("X-Amz-Function-Error", "Unhandled"))
         return 200, out, result.body
@@ -266,10 +319,18 @@ class Gateway:
                 on_failure=dest.get("OnFailure", {}).get("Destination", current.on_failure),
             )
         cfg = self.lambdas.config(fn)
-        return _json(200, {"FunctionArn": f"{fn.arn}:$LATEST", "MaximumRetryAttempts": cfg.max_retries,
-                           "MaximumEventAgeInSeconds": cfg.max_event_age_s,
-                           "DestinationConfig": {"OnSuccess": {"Destination": cfg.on_success} if cfg.on_success else {},
-                                                 "OnFailure": {"Destination": cfg.on_failure} if cfg.on_failure else {}}})
+        return _json(
+            200,
+            {
+                "FunctionArn": f"{fn.arn}:$LATEST",
+                "MaximumRetryAttempts": cfg.max_retries,
+                "MaximumEventAgeInSeconds": cfg.max_event_age_s,
+                "DestinationConfig": {
+                    "OnSuccess": {"Destination": cfg.on_success} if cfg.on_success else {},
+                    "OnFailure": {"Destination": cfg.on_failure} if cfg.on_failure else {},
+                },
+            },
+        )
 
 
 def _json(status: int, data: Any) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -277,8 +338,11 @@ def _json(status: int, data: Any) -> tuple[int, list[tuple[str, str]], bytes]:
 
 
 def _lambda_error(status: int, error_type: str, message: str) -> tuple[int, list[tuple[str, str]], bytes]:
-    return status, [("Content-Type", "application/json"), ("x-amzn-ErrorType", error_type)], json.dumps(
-        {"Type": "User", "message": message}).encode()
+    return (
+        status,
+        [("Content-Type", "application/json"), ("x-amzn-ErrorType", error_type)],
+        json.dumps({"Type": "User", "message": message}).encode(),
+    )
 
 
 def _header(headers: list[tuple[str, str]], name: str) -> str | None:
@@ -322,8 +386,11 @@ class _Handler(BaseHTTPRequestHandler):
                 data = gw.rewrite_response(tag, data)
         except Exception as exc:  # never hang a client: answer like a failing AWS endpoint
             gw.journal.log("gateway", f"{self.command} {self.path}: {exc!r}")
-            status, out, data = 500, [("Content-Type", "application/json")], json.dumps(
-                {"message": f"local endpoint error: {exc}"}).encode()
+            status, out, data = (
+                500,
+                [("Content-Type", "application/json")],
+                json.dumps({"message": f"local endpoint error: {exc}"}).encode(),
+            )
         self.send_response_only(status)
         for name, value in out:
             self.send_header(name, value)

@@ -85,8 +85,14 @@ class Physical:
 DEFAULT_ENDPOINT = "http://127.0.0.1:4566"
 
 
-def physical(resource_type: str, name: str, stack: str, logical_id: str, props: Mapping[str, Any],
-             endpoint: str = DEFAULT_ENDPOINT) -> Physical:
+def physical(
+    resource_type: str,
+    name: str,
+    stack: str,
+    logical_id: str,
+    props: Mapping[str, Any],
+    endpoint: str = DEFAULT_ENDPOINT,
+) -> Physical:
     """Ref and attributes of a resource whose physical name is ``name``; ``endpoint`` is the local AWS endpoint."""
     acct, region = ACCOUNT_ID, REGION
     if resource_type == "AWS::SQS::Queue":
@@ -147,7 +153,7 @@ class Resolver:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             fn = _FUNCTIONS.get(key)
             if fn is not None:
                 return fn(self, arg)
@@ -160,7 +166,8 @@ class Resolver:
             "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com",
             "AWS::StackName": self.stack,
-            "AWS::StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/{self.stack}/{fake_id(self.stack, '')}",
+            "AWS::StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/{self.stack}/"
+            + fake_id(self.stack, ""),
             "AWS::NotificationARNs": [],
             "AWS::NoValue": NO_VALUE,
         }
@@ -275,7 +282,7 @@ def _base64(r: Resolver, arg: Any) -> str:
     return base64.b64encode(str(r.resolve(arg)).encode()).decode()
 
 
-def _get_azs(r: Resolver, arg: Any) -> list[str]:
+def _get_azs(r: Resolver, arg: Any) -> list[str]:  # noqa: ARG001 - the common signature
     return [f"{REGION}a", f"{REGION}b", f"{REGION}c"]
 
 

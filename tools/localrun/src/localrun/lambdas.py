@@ -80,8 +80,13 @@ class LambdaService:
 
     def _log_result(self, fn: Function, result: Result, corr: str, via: str, extra: str = "") -> None:
         status = "ok" if result.ok else f"ERROR {result.error_type}: {(result.error_message or '')[:120]}"
-        self.journal.log("invoke", f"{fn.logical_id} ({fn.service}) via {via}{extra}: {status} [{result.duration_ms:.0f} ms]",
-                         corr, function=fn.name, ok=result.ok)
+        self.journal.log(
+            "invoke",
+            f"{fn.logical_id} ({fn.service}) via {via}{extra}: {status} [{result.duration_ms:.0f} ms]",
+            corr,
+            function=fn.name,
+            ok=result.ok,
+        )
 
     # -- asynchronous ---------------------------------------------------------------------------------------
     def invoke_async(self, name_or_arn: str, payload: bytes, corr: str | None, via: str) -> str:
@@ -167,10 +172,13 @@ class LambdaService:
             else:
                 raise ValueError(f"unsupported destination {destination}")
         except Exception as exc:
-            self.journal.log("dest-fail", f"{ev.function.logical_id} {outcome.condition} -> {destination}: {exc}",
-                             ev.corr)
+            self.journal.log(
+                "dest-fail", f"{ev.function.logical_id} {outcome.condition} -> {destination}: {exc}", ev.corr
+            )
             return
-        self.journal.log("destination", f"{ev.function.logical_id} {outcome.condition} -> {_short(destination)}", ev.corr)
+        self.journal.log(
+            "destination", f"{ev.function.logical_id} {outcome.condition} -> {_short(destination)}", ev.corr
+        )
 
     def _to_dlq(self, ev: AsyncEvent, last: Result | None) -> None:
         dlq = ev.function.dlq_arn
@@ -179,11 +187,17 @@ class LambdaService:
         attributes = dlq_message_attributes(ev.request_id, message)
         try:
             if arn_service(dlq) == "sns":
-                self.clients.sns.publish(TopicArn=dlq, Message=ev.payload.decode(), MessageAttributes={
-                    k: {"DataType": v["DataType"], "StringValue": v["StringValue"]} for k, v in attributes.items()})
+                self.clients.sns.publish(
+                    TopicArn=dlq,
+                    Message=ev.payload.decode(),
+                    MessageAttributes={
+                        k: {"DataType": v["DataType"], "StringValue": v["StringValue"]} for k, v in attributes.items()
+                    },
+                )
             else:
-                self.clients.sqs.send_message(QueueUrl=self.clients.queue_url(dlq), MessageBody=ev.payload.decode(),
-                                              MessageAttributes=attributes)
+                self.clients.sqs.send_message(
+                    QueueUrl=self.clients.queue_url(dlq), MessageBody=ev.payload.decode(), MessageAttributes=attributes
+                )
         except Exception as exc:
             self.journal.log("dlq-fail", f"{ev.function.logical_id} -> {dlq}: {exc}", ev.corr)
             return

@@ -53,8 +53,15 @@ class _Poller:
 class SqsEventSourcePoller(_Poller):
     """Lambda's SQS poller: batch, invoke synchronously, delete successes, leave failures to the visibility timeout."""
 
-    def __init__(self, esm: EventSourceMapping, queue: Queue, function: Function, lambdas: LambdaService,
-                 clock: Clock, journal: Journal) -> None:
+    def __init__(
+        self,
+        esm: EventSourceMapping,
+        queue: Queue,
+        function: Function,
+        lambdas: LambdaService,
+        clock: Clock,
+        journal: Journal,
+    ) -> None:
         super().__init__(f"esm-{queue.logical_id}", journal)
         self.esm = esm
         self.queue = queue
@@ -110,8 +117,9 @@ class SqsEventSourcePoller(_Poller):
         ids = [m["MessageId"] for m in batch]
         corr = ids[0]
         payload = json.dumps(sqs_event(batch, self.queue.arn)).encode()
-        result = self.lambdas.invoke(self.function.name, payload, corr,
-                                     f"SQS {self.queue.logical_id} batch of {len(batch)}")
+        result = self.lambdas.invoke(
+            self.function.name, payload, corr, f"SQS {self.queue.logical_id} batch of {len(batch)}"
+        )
         if not result.ok:
             failed = set(ids)
         elif self.esm.report_batch_item_failures:
@@ -120,7 +128,7 @@ class SqsEventSourcePoller(_Poller):
             failed = set()
         done = [m for m in batch if m["MessageId"] not in failed]
         for start in range(0, len(done), 10):
-            chunk = done[start:start + 10]
+            chunk = done[start : start + 10]
             self.sqs.delete_message_batch(
                 QueueUrl=self.url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)],
@@ -131,17 +139,27 @@ class SqsEventSourcePoller(_Poller):
             visibility = int(round(self.clock.scaled(self.queue.visibility_timeout_s)))
             for m in batch:
                 if m["MessageId"] in failed:
-                    self.sqs.change_message_visibility(QueueUrl=self.url, ReceiptHandle=m["ReceiptHandle"],
-                                                       VisibilityTimeout=visibility)
-            self.journal.log("batch", f"{self.queue.logical_id}: {len(done)} deleted, {len(failed)} back to the queue "
-                             f"in {visibility} s", corr)
+                    self.sqs.change_message_visibility(
+                        QueueUrl=self.url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=visibility
+                    )
+            self.journal.log(
+                "batch",
+                f"{self.queue.logical_id}: {len(done)} deleted, {len(failed)} back to the queue in {visibility} s",
+                corr,
+            )
 
 
 class ShadowQueuePoller(_Poller):
     """Drains a shadow queue (moto's stand-in for a Lambda target) and invokes the function asynchronously."""
 
-    def __init__(self, queue_url: str, function_name: str, lambdas: LambdaService, journal: Journal,
-                 subscription_arns: dict[str, str]) -> None:
+    def __init__(
+        self,
+        queue_url: str,
+        function_name: str,
+        lambdas: LambdaService,
+        journal: Journal,
+        subscription_arns: dict[str, str],
+    ) -> None:
         super().__init__(f"shadow-{function_name}", journal)
         self.url = queue_url
         self.function_name = function_name
@@ -150,8 +168,9 @@ class ShadowQueuePoller(_Poller):
         self.subscription_arns = subscription_arns
 
     def poll_once(self) -> None:
-        resp = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                        VisibilityTimeout=60)
+        resp = self.sqs.receive_message(
+            QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=60
+        )
         for m in resp.get("Messages", []):
             shadow = shadow_to_lambda_event(m["Body"], self.subscription_arns)
             if not shadow.skip:
@@ -160,8 +179,9 @@ class ShadowQueuePoller(_Poller):
                 try:
                     self.lambdas.invoke_async(self.function_name, shadow.payload, corr, shadow.source)
                 except LookupError:
-                    self.journal.log("dropped", f"{shadow.source} event for unknown function {self.function_name}",
-                                     corr)
+                    self.journal.log(
+                        "dropped", f"{shadow.source} event for unknown function {self.function_name}", corr
+                    )
             self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=m["ReceiptHandle"])
 
 

@@ -10,11 +10,22 @@ from typing import Protocol
 
 
 class Result(Protocol):
-    ok: bool
-    body: bytes
-    error_type: str | None
-    error_message: str | None
-    duration_ms: float
+    """What one invocation returned (``localrun.instance.InvokeResult`` has this shape)."""
+
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def body(self) -> bytes: ...
+
+    @property
+    def error_type(self) -> str | None: ...
+
+    @property
+    def error_message(self) -> str | None: ...
+
+    @property
+    def duration_ms(self) -> float: ...
 
 
 class Instance(Protocol):
@@ -30,8 +41,8 @@ class Failure:
     """A result the pool makes up when the instance itself failed (crashed, unreachable, would not start)."""
 
     body: bytes
-    error_type: str
-    error_message: str
+    error_type: str | None
+    error_message: str | None
     ok: bool = False
     duration_ms: float = 0.0
 

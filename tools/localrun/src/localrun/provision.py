@@ -14,29 +14,50 @@ def provision(topology: Topology, clients: Any, journal: Journal) -> None:
 
     ``clients`` must talk to the gateway (not to moto directly), so Lambda targets take the shadow-queue path.
     """
-    sqs, sns, events, s3, ddb = clients.sqs, clients.sns, clients.events, clients.s3, clients.dynamodb
+    _queues(topology, clients.sqs)
+    for t in topology.topics:
+        clients.sns.create_topic(Name=t.name, Attributes={"FifoTopic": "true"} if t.fifo else {})
+    for table in topology.tables:
+        clients.dynamodb.create_table(**table.create_args)
+    for b in topology.buckets:
+        clients.s3.create_bucket(Bucket=b.name)
+    for bus in topology.buses:
+        if bus.name != "default":
+            clients.events.create_event_bus(Name=bus.name)
+    _rules(topology, clients.events)
+    _subscriptions(topology, clients.sns)
+    for n in topology.bucket_notifications:
+        clients.s3.put_bucket_notification_configuration(
+            Bucket=n.bucket_name, NotificationConfiguration=dict(n.configuration)
+        )
+    journal.log(
+        "provision",
+        f"{len(topology.queues)} queues, {len(topology.topics)} topics, {len(topology.tables)} tables, "
+        f"{len(topology.buckets)} buckets, {len(topology.buses)} buses, {len(topology.rules)} rules, "
+        f"{len(topology.subscriptions)} subscriptions, {len(topology.bucket_notifications)} bucket notifications",
+    )
+
+
+def _queues(topology: Topology, sqs: Any) -> None:
     # Queues referenced as a DLQ are created first so the redrive policy can point at them.
-    queues = sorted(topology.queues, key=lambda q: q.redrive is not None)
-    for q in queues:
+    for q in sorted(topology.queues, key=lambda q: q.redrive is not None):
         attributes: dict[str, str] = {"VisibilityTimeout": str(q.visibility_timeout_s), **q.attributes}
         if q.fifo:
             attributes["FifoQueue"] = "true"
         if q.redrive:
             attributes["RedrivePolicy"] = json.dumps(
-                {"deadLetterTargetArn": q.redrive.dlq_arn, "maxReceiveCount": q.redrive.max_receive_count})
+                {"deadLetterTargetArn": q.redrive.dlq_arn, "maxReceiveCount": q.redrive.max_receive_count}
+            )
         sqs.create_queue(QueueName=q.name, Attributes=attributes)
-    for t in topology.topics:
-        sns.create_topic(Name=t.name, Attributes={"FifoTopic": "true"} if t.fifo else {})
-    for table in topology.tables:
-        ddb.create_table(**table.create_args)
-    for b in topology.buckets:
-        s3.create_bucket(Bucket=b.name)
-    for bus in topology.buses:
-        if bus.name != "default":
-            events.create_event_bus(Name=bus.name)
+
+
+def _rules(topology: Topology, events: Any) -> None:
     for rule in topology.rules:
-        args: dict[str, Any] = {"Name": rule.name, "EventBusName": rule.bus_name,
-                                "State": "ENABLED" if rule.enabled else "DISABLED"}
+        args: dict[str, Any] = {
+            "Name": rule.name,
+            "EventBusName": rule.bus_name,
+            "State": "ENABLED" if rule.enabled else "DISABLED",
+        }
         if rule.pattern:
             args["EventPattern"] = rule.pattern
         if rule.schedule:
@@ -44,6 +65,9 @@ def provision(topology: Topology, clients: Any, journal: Journal) -> None:
         events.put_rule(**args)
         if rule.targets:
             events.put_targets(Rule=rule.name, EventBusName=rule.bus_name, Targets=[t.to_api() for t in rule.targets])
+
+
+def _subscriptions(topology: Topology, sns: Any) -> None:
     for sub in topology.subscriptions:
         attributes = {}
         if sub.raw_message_delivery:
@@ -52,10 +76,10 @@ def provision(topology: Topology, clients: Any, journal: Journal) -> None:
             attributes["FilterPolicy"] = sub.filter_policy
         if sub.dlq_arn:
             attributes["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": sub.dlq_arn})
-        sns.subscribe(TopicArn=sub.topic_arn, Protocol=sub.protocol, Endpoint=sub.endpoint, Attributes=attributes,
-                      ReturnSubscriptionArn=True)
-    for n in topology.bucket_notifications:
-        s3.put_bucket_notification_configuration(Bucket=n.bucket_name, NotificationConfiguration=dict(n.configuration))
-    journal.log("provision", f"{len(topology.queues)} queues, {len(topology.topics)} topics, {len(topology.tables)} "
-                f"tables, {len(topology.buckets)} buckets, {len(topology.buses)} buses, {len(topology.rules)} rules, "
-                f"{len(topology.subscriptions)} subscriptions, {len(topology.bucket_notifications)} bucket notifications")
+        sns.subscribe(
+            TopicArn=sub.topic_arn,
+            Protocol=sub.protocol,
+            Endpoint=sub.endpoint,
+            Attributes=attributes,
+            ReturnSubscriptionArn=True,
+        )

@@ -176,13 +176,18 @@ def shadow_to_lambda_event(body: str, subscription_arns: Mapping[str, str] | Non
             "UnsubscribeUrl": data.get("UnsubscribeURL", ""),
             "MessageAttributes": data.get("MessageAttributes", {}),
         }
-        event = {"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": sub_arn,
-                              "Sns": sns}]}
+        event = {
+            "Records": [{"EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": sub_arn, "Sns": sns}]
+        }
         return ShadowEvent("sns", json.dumps(event).encode())
     if isinstance(data, dict) and data.get("Event") == "s3:TestEvent":
         return ShadowEvent("s3", b"", skip=True)
-    if isinstance(data, dict) and isinstance(data.get("Records"), list) and data["Records"] and \
-            data["Records"][0].get("eventSource") == "aws:s3":
+    if (
+        isinstance(data, dict)
+        and isinstance(data.get("Records"), list)
+        and data["Records"]
+        and data["Records"][0].get("eventSource") == "aws:s3"
+    ):
         for record in data["Records"]:
             obj = record.get("s3", {}).get("object", {})
             if "key" in obj:  # AWS form-encodes the key but keeps '/'; moto percent-encodes '/' too
@@ -190,10 +195,17 @@ def shadow_to_lambda_event(body: str, subscription_arns: Mapping[str, str] | Non
         return ShadowEvent("s3", json.dumps(data).encode())
     if isinstance(data, dict) and "detail-type" in data:
         # moto's envelope lacks some fields; give the function AWS's full envelope, in AWS's order.
-        envelope = {"version": "0", "id": data.get("id"), "detail-type": data.get("detail-type"),
-                    "source": data.get("source"), "account": data.get("account", ACCOUNT_ID),
-                    "time": data.get("time"), "region": data.get("region", REGION),
-                    "resources": data.get("resources", []), "detail": data.get("detail", {})}
+        envelope = {
+            "version": "0",
+            "id": data.get("id"),
+            "detail-type": data.get("detail-type"),
+            "source": data.get("source"),
+            "account": data.get("account", ACCOUNT_ID),
+            "time": data.get("time"),
+            "region": data.get("region", REGION),
+            "resources": data.get("resources", []),
+            "detail": data.get("detail", {}),
+        }
         extra = {k: v for k, v in data.items() if k not in envelope}
         return ShadowEvent("events", json.dumps({**envelope, **extra}).encode())
     return ShadowEvent("unknown", body.encode())
@@ -210,8 +222,14 @@ class HttpRequest:
     source_ip: str = "127.0.0.1"
 
 
-TEXT_TYPES = ("text/", "application/json", "application/xml", "application/x-www-form-urlencoded",
-              "application/javascript", "application/problem+json")
+TEXT_TYPES = (
+    "text/",
+    "application/json",
+    "application/xml",
+    "application/x-www-form-urlencoded",
+    "application/javascript",
+    "application/problem+json",
+)
 
 
 def proxy_event(
@@ -266,10 +284,21 @@ def proxy_event(
             "domainPrefix": api_id,
             "requestTimeEpoch": int(now * 1000),
             "requestId": request_id,
-            "identity": {"sourceIp": request.source_ip, "userAgent": user_agent, "cognitoIdentityId": None,
-                         "caller": None, "user": None, "userArn": None, "accountId": None, "apiKey": None,
-                         "accessKey": None, "cognitoAuthenticationType": None, "cognitoAuthenticationProvider": None,
-                         "cognitoIdentityPoolId": None, "principalOrgId": None},
+            "identity": {
+                "sourceIp": request.source_ip,
+                "userAgent": user_agent,
+                "cognitoIdentityId": None,
+                "caller": None,
+                "user": None,
+                "userArn": None,
+                "accountId": None,
+                "apiKey": None,
+                "accessKey": None,
+                "cognitoAuthenticationType": None,
+                "cognitoAuthenticationProvider": None,
+                "cognitoIdentityPoolId": None,
+                "principalOrgId": None,
+            },
             "domainName": f"{api_id}.execute-api.{REGION}.amazonaws.com",
             "apiId": api_id,
         },
@@ -286,12 +315,18 @@ class HttpResponse:
 
 
 def gateway_error(status: int, message: str) -> HttpResponse:
-    return HttpResponse(status, [("Content-Type", "application/json"), ("x-amzn-ErrorType", _ERROR_TYPES.get(status, ""))],
-                        json.dumps({"message": message}).encode())
+    return HttpResponse(
+        status,
+        [("Content-Type", "application/json"), ("x-amzn-ErrorType", _ERROR_TYPES.get(status, ""))],
+        json.dumps({"message": message}).encode(),
+    )
 
 
-_ERROR_TYPES = {403: "MissingAuthenticationTokenException", 502: "InternalServerErrorException",
-                504: "IntegrationTimeoutException"}
+_ERROR_TYPES = {
+    403: "MissingAuthenticationTokenException",
+    502: "InternalServerErrorException",
+    504: "IntegrationTimeoutException",
+}
 
 
 def proxy_response(payload: bytes) -> HttpResponse:

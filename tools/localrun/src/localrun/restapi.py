@@ -43,8 +43,14 @@ def find_route(apis: tuple[RestApi, ...], method: str, path: str) -> tuple[RestA
 
 
 class RestGateway:
-    def __init__(self, apis: tuple[RestApi, ...], lambdas: LambdaService, journal: Journal,
-                 host: str = "127.0.0.1", port: int = 3000) -> None:
+    def __init__(
+        self,
+        apis: tuple[RestApi, ...],
+        lambdas: LambdaService,
+        journal: Journal,
+        host: str = "127.0.0.1",
+        port: int = 3000,
+    ) -> None:
         self.apis = apis
         self.lambdas = lambdas
         self.journal = journal
@@ -71,28 +77,45 @@ class RestGateway:
             for api in self.apis:
                 prefix = f"/{api.stage}"
                 if request.path == prefix or request.path.startswith(prefix + "/"):
-                    stripped = request.path[len(prefix):] or "/"
+                    stripped = request.path[len(prefix) :] or "/"
                     found = find_route((api,), request.method, stripped)
                     if found:
-                        request = HttpRequest(request.method, stripped, request.query, request.headers, request.body,
-                                              request.source_ip)
+                        request = HttpRequest(
+                            request.method, stripped, request.query, request.headers, request.body, request.source_ip
+                        )
                         break
         if found is None or found[1].function_name is None:
             return gateway_error(403, "Missing Authentication Token")
         api, route, params = found
+        function_name: str = found[1].function_name
         request_id = str(uuid.uuid4())
-        event = proxy_event(request, resource=route.path, path_parameters={k: unquote(v) for k, v in params.items()},
-                            stage=api.stage, api_id=api.id, request_id=request_id, now=time.time())
+        event = proxy_event(
+            request,
+            resource=route.path,
+            path_parameters={k: unquote(v) for k, v in params.items()},
+            stage=api.stage,
+            api_id=api.id,
+            request_id=request_id,
+            now=time.time(),
+        )
         import json
 
         try:
-            result = self.lambdas.invoke(route.function_name, json.dumps(event).encode(), request_id,
-                                         f"{request.method} {request.path}", timeout_s=INTEGRATION_TIMEOUT_S)
+            result = self.lambdas.invoke(
+                function_name,
+                json.dumps(event).encode(),
+                request_id,
+                f"{request.method} {request.path}",
+                timeout_s=INTEGRATION_TIMEOUT_S,
+            )
         except LookupError:
             return gateway_error(502, "Internal server error")
         if not result.ok:
-            if (result.error_type or "") in ("Sandbox.Timedout", "Timeout", "TimeoutError") or \
-                    result.duration_ms >= INTEGRATION_TIMEOUT_S * 1000:
+            if (result.error_type or "") in (
+                "Sandbox.Timedout",
+                "Timeout",
+                "TimeoutError",
+            ) or result.duration_ms >= INTEGRATION_TIMEOUT_S * 1000:
                 return gateway_error(504, "Endpoint request timed out")
             return gateway_error(502, "Internal server error")
         response = proxy_response(result.body)
@@ -108,8 +131,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         parts = urlsplit(self.path)
-        request = HttpRequest(self.command, parts.path or "/", parts.query, list(self.headers.items()),
-                              read_body(self), self.client_address[0])
+        request = HttpRequest(
+            self.command,
+            parts.path or "/",
+            parts.query,
+            list(self.headers.items()),
+            read_body(self),
+            self.client_address[0],
+        )
         try:
             response = self.gateway.handle(request)
         except Exception as exc:

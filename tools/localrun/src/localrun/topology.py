@@ -59,8 +59,15 @@ def rie_starter(mode: str, endpoint: str) -> Starter:
     from localrun.instance import FunctionSpec, start_instance
 
     def start(fn: Function) -> Instance:
-        spec = FunctionSpec(name=fn.name, service=fn.service, handler=fn.handler, env=function_env(fn, endpoint),
-                            timeout_s=fn.timeout_s, memory_mb=fn.memory_mb, image=fn.service)
+        spec = FunctionSpec(
+            name=fn.name,
+            service=fn.service,
+            handler=fn.handler,
+            env=function_env(fn, endpoint),
+            timeout_s=fn.timeout_s,
+            memory_mb=fn.memory_mb,
+            image=fn.service,
+        )
         instance: Instance = start_instance(spec, mode)
         return instance
 
@@ -76,9 +83,19 @@ def resolve_mode(mode: str) -> str:
 
 
 class Runner:
-    def __init__(self, topology: Topology, starter: Starter, *, clock: Clock, journal: Journal,
-                 port: int = 4566, api_port: int = 3000, pool_max: int = DEFAULT_POOL_MAX, warm: int = 1,
-                 esm_pollers: int = 2) -> None:
+    def __init__(
+        self,
+        topology: Topology,
+        starter: Starter,
+        *,
+        clock: Clock,
+        journal: Journal,
+        port: int = 4566,
+        api_port: int = 3000,
+        pool_max: int = DEFAULT_POOL_MAX,
+        warm: int = 1,
+        esm_pollers: int = 2,
+    ) -> None:
         self.topology = topology
         self.starter = starter
         self.clock = clock
@@ -128,8 +145,8 @@ class Runner:
         self._stoppers.append(scheduler.stop)
         for fn in self.topology.functions:
             size = min(self.pool_max, fn.reserved_concurrency) if fn.reserved_concurrency else self.pool_max
-            self.pools[fn.name] = FunctionPool(fn.name, lambda fn=fn: self.starter(fn), max(1, size))
-        self._stoppers.append(lambda: [p.close() for p in self.pools.values()])
+            self.pools[fn.name] = FunctionPool(fn.name, self._starter_for(fn), max(1, size))
+        self._stoppers.append(self._close_pools)
         lambdas = LambdaService(self.topology, self.pools, internal, self.clock, scheduler, self.journal)
         self.lambdas = lambdas
 
@@ -159,12 +176,13 @@ class Runner:
 
         for esm in self.topology.event_source_mappings:
             queue = self.topology.queue_by_arn(esm.source_arn)
-            fn = self.topology.function(esm.function_name)
-            if not esm.enabled or queue is None or fn is None:
-                self.journal.log("esm", f"{esm.logical_id}: not started (disabled, or queue/function outside the "
-                                 "selected stacks)")
+            target = self.topology.function(esm.function_name)
+            if not esm.enabled or queue is None or target is None:
+                self.journal.log(
+                    "esm", f"{esm.logical_id}: not started (disabled, or queue/function outside the selected stacks)"
+                )
                 continue
-            poller = SqsEventSourcePoller(esm, queue, fn, lambdas, self.clock, self.journal)
+            poller = SqsEventSourcePoller(esm, queue, target, lambdas, self.clock, self.journal)
             poller.start(1 if queue.fifo else self.esm_pollers)
             self.pollers.append(poller)
 
@@ -173,6 +191,13 @@ class Runner:
             rest = RestGateway(self.topology.rest_apis, lambdas, self.journal, port=self.api_port)
             rest.start()
             self._stoppers.append(rest.stop)
+
+    def _starter_for(self, fn: Function) -> Callable[[], Instance]:
+        return lambda: self.starter(fn)
+
+    def _close_pools(self) -> None:
+        for pool in self.pools.values():
+            pool.close()
 
     def _stop_pollers(self) -> None:
         for p in self.pollers:
@@ -193,19 +218,23 @@ class Runner:
     def describe(self) -> str:
         lines = [f"local AWS endpoint  {self.endpoint}   (aws --endpoint-url {self.endpoint} ...)"]
         if self.topology.rest_apis:
-            lines.append(f"REST API            http://127.0.0.1:{self.api_port}   "
-                         f"(routes: {', '.join(sorted({r.path for a in self.topology.rest_apis for r in a.routes}))})")
+            lines.append(
+                f"REST API            http://127.0.0.1:{self.api_port}   "
+                f"(routes: {', '.join(sorted({r.path for a in self.topology.rest_apis for r in a.routes}))})"
+            )
         lines.append(f"stacks              {', '.join(self.topology.stacks)}")
         for fn in self.topology.functions:
             pool = self.pools.get(fn.name)
-            lines.append(f"function            {fn.name}  [{fn.handler}]  pool {pool.size if pool else 0}/"
-                         f"{pool.max_size if pool else 0}")
+            lines.append(
+                f"function            {fn.name}  [{fn.handler}]  pool {pool.size if pool else 0}/"
+                f"{pool.max_size if pool else 0}"
+            )
         for q in self.topology.queues:
             lines.append(f"queue               {self.endpoint}/{ACCOUNT_ID}/{q.name}")
-        for b in self.topology.buses:
-            lines.append(f"event bus           {b.name}")
-        for b in self.topology.buckets:
-            lines.append(f"bucket              s3://{b.name}")
+        for bus in self.topology.buses:
+            lines.append(f"event bus           {bus.name}")
+        for bucket in self.topology.buckets:
+            lines.append(f"bucket              s3://{bucket.name}")
         for tp in self.topology.topics:
             lines.append(f"topic               {tp.arn}")
         for tb in self.topology.tables:
@@ -217,8 +246,9 @@ class Runner:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m localrun.topology", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m localrun.topology", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--cdk-out", default="cdk.out", help="the synthesised cloud assembly (default: cdk.out)")
     p.add_argument("--stacks", default="", help="comma-separated stack names (and their dependencies); default all")
     p.add_argument("--time-scale", type=float, default=1.0, help="factor for every AWS delay (0.01: 60 s -> 0.6 s)")
@@ -231,6 +261,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def say(text: str, file: Any = None, flush: bool = True) -> None:
+    stream = file or sys.stdout
+    stream.write(text + "\n")
+    if flush:
+        stream.flush()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     journal = Journal(as_json=args.json_log)
@@ -240,13 +277,21 @@ def main(argv: list[str] | None = None) -> int:
     try:
         mode = resolve_mode(args.mode)
     except ImportError as exc:
-        print(f"localrun: {exc}", file=sys.stderr)
+        say(f"localrun: {exc}", file=sys.stderr)
         return 2
-    runner = Runner(topology, rie_starter(mode, endpoint), clock=Clock(args.time_scale), journal=journal,
-                    port=args.port, api_port=args.api_port, pool_max=args.pool_max, warm=args.warm)
+    runner = Runner(
+        topology,
+        rie_starter(mode, endpoint),
+        clock=Clock(args.time_scale),
+        journal=journal,
+        port=args.port,
+        api_port=args.api_port,
+        pool_max=args.pool_max,
+        warm=args.warm,
+    )
     done = threading.Event()
 
-    def on_signal(signum: int, frame: Any) -> None:
+    def on_signal(signum: int, frame: Any) -> None:  # noqa: ARG001 - signal handler signature
         done.set()
 
     signal.signal(signal.SIGINT, on_signal)
@@ -254,21 +299,23 @@ def main(argv: list[str] | None = None) -> int:
     try:
         runner.start()
     except Exception as exc:
-        print(f"localrun: could not start: {exc}", file=sys.stderr)
+        say(f"localrun: could not start: {exc}", file=sys.stderr)
         return 1
-    print(runner.describe(), flush=True)
-    print(f"mode {mode}; started in {runner.timings['total_s']:.1f} s "
-          f"(provision {runner.timings.get('provision_s', 0):.2f} s, warm {runner.timings.get('warm_s', 0):.1f} s)",
-          flush=True)
-    print("READY", flush=True)
+    say(runner.describe(), flush=True)
+    say(
+        f"mode {mode}; started in {runner.timings['total_s']:.1f} s "
+        f"(provision {runner.timings.get('provision_s', 0):.2f} s, warm {runner.timings.get('warm_s', 0):.1f} s)",
+        flush=True,
+    )
+    say("READY", flush=True)
     try:
         while not done.wait(30):
             for pool in runner.pools.values():
                 pool.reap_idle()
     finally:
-        print("localrun: stopping ...", flush=True)
+        say("localrun: stopping ...", flush=True)
         runner.stop()
-        print("localrun: stopped", flush=True)
+        say("localrun: stopped", flush=True)
     return 0
 
 

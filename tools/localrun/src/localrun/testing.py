@@ -1,4 +1,4 @@
-"""In-process stand-ins for RIE instances, so the glue can be tested without Docker or RIE."""
+"""In-process stand-ins for RIE instances, so the runner's glue can be tested without Docker or RIE."""
 
 from __future__ import annotations
 
@@ -24,15 +24,19 @@ class FakeResult:
 Behaviour = Callable[[Function, Any], Any]
 
 
-def default_behaviour(fn: Function, event: Any) -> Any:
+def default_behaviour(fn: Function, event: Any) -> Any:  # noqa: ARG001 - the Behaviour signature
     """Fails on ``{"pass": false}`` anywhere in the event's top level or detail; echoes otherwise."""
     text = json.dumps(event)
     if '"pass": false' in text:
         raise ValueError("pass was false")
     if isinstance(event, dict) and "httpMethod" in event:
-        return {"statusCode": 200, "headers": {"Content-Type": "application/json"},
-                "body": json.dumps({"path": event["path"], "resource": event["resource"],
-                                    "pathParameters": event["pathParameters"]})}
+        return {
+            "statusCode": 200,
+            "headers": {"Content-Type": "application/json"},
+            "body": json.dumps(
+                {"path": event["path"], "resource": event["resource"], "pathParameters": event["pathParameters"]}
+            ),
+        }
     return {"statusCode": 200, "reponse": "Hello Lambda"}
 
 
@@ -44,9 +48,12 @@ class FakeInstance:
     url: str = "fake://"
     busy: bool = False
     stopped: bool = False
+    crashed: bool = False  # set to make the next invoke fail like a dead container
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def invoke(self, payload: bytes, timeout_s: float | None = None) -> FakeResult:
+    def invoke(self, payload: bytes, timeout_s: float | None = None) -> FakeResult:  # noqa: ARG002
+        if self.crashed:
+            raise ConnectionError("instance gone")
         with self.lock:
             assert not self.busy, "an invoke reached a busy instance"
             self.busy = True
