@@ -1,0 +1,251 @@
+"""One function instance: an RIE serving one handler, as a Docker container or as a local process.
+
+RIE handles one invocation at a time, so callers (the single-service runner, the topology runner's pools) never
+send a second invoke to an instance that has one in flight. Each instance gets its own emulator and Runtime API
+ports, because instances share the host network.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from localrun.rie import ensure_rie
+
+INVOKE_PATH = "/2015-03-31/functions/function/invocations"
+CONTAINER_RIE_PATH = "/usr/local/bin/aws-lambda-rie"
+CONTAINER_LABEL = "io.lambda-microservices.localrun"
+
+# Environment every instance gets, as Lambda would set it. Credentials are dummies unless the caller's
+# environment has real ones (a single-service run may talk to a real account).
+_PASSTHROUGH = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION",
+                "AWS_ENDPOINT_URL")
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """What an instance runs: a handler of a service, with its environment and limits."""
+
+    name: str
+    service: str
+    handler: str
+    env: Mapping[str, str] = field(default_factory=dict)
+    timeout_s: int = 30
+    memory_mb: int = 512
+    image: str | None = None  # docker mode: image tag; defaults to the service name
+
+    def lambda_env(self) -> dict[str, str]:
+        env = {k: os.environ[k] for k in _PASSTHROUGH if k in os.environ}
+        env.setdefault("AWS_ACCESS_KEY_ID", "test")
+        env.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
+        env |= {
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
+            "AWS_LAMBDA_FUNCTION_NAME": self.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory_mb),
+            "AWS_LAMBDA_FUNCTION_TIMEOUT": str(self.timeout_s),
+            "POWERTOOLS_SERVICE_NAME": self.service,
+        }
+        env |= dict(self.env)
+        return env
+
+
+@dataclass(frozen=True)
+class InvokeResult:
+    """The outcome of one invoke. ``ok`` is False for function errors (unhandled exception, timeout)."""
+
+    ok: bool
+    body: bytes
+    error_type: str | None
+    error_message: str | None
+    duration_ms: float
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+class InstanceError(RuntimeError):
+    """The instance could not be started, or stopped answering (not a function error)."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def docker_available() -> bool:
+    """True when a Docker engine answers (not merely when the client is installed)."""
+    if shutil.which("docker") is None:
+        return False
+    try:
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def _parse_error(body: bytes, function_error_header: str | None) -> tuple[str | None, str | None]:
+    """RIE answers function errors with HTTP 200 and an ``errorType``/``errorMessage`` document.
+
+    Some RIE builds add ``X-Amz-Function-Error``; the one in aws-sam-cli 1.170 does not, so the body decides.
+    """
+    try:
+        doc = json.loads(body) if body else None
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict) and "errorMessage" in doc and ("errorType" in doc or function_error_header):
+        return str(doc.get("errorType") or function_error_header or "Error"), str(doc["errorMessage"])
+    if function_error_header:
+        return function_error_header, body.decode(errors="replace")[:1000]
+    return None, None
+
+
+class RieInstance:
+    """A running RIE with one handler. Use ``invoke`` for one request at a time; ``stop`` when done."""
+
+    def __init__(self, spec: FunctionSpec, mode: str, host: str, port: int, proc: subprocess.Popen[bytes],
+                 container: str | None) -> None:
+        self.spec = spec
+        self.mode = mode
+        self.host = host
+        self.port = port
+        self.url = f"http://{host}:{port}{INVOKE_PATH}"
+        self.container = container
+        self.invocations = 0
+        self._proc = proc
+
+    def alive(self) -> bool:
+        return self._proc.poll() is None
+
+    def invoke(self, payload: bytes, timeout_s: float | None = None) -> InvokeResult:
+        """Send one event; wait for the result. Raises InstanceError when the instance itself fails."""
+        # RIE enforces the function timeout itself; allow a margin for the cold start on the first invoke.
+        limit = timeout_s if timeout_s is not None else self.spec.timeout_s + 30
+        started = time.perf_counter()
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=limit)
+        try:
+            conn.request("POST", INVOKE_PATH, body=payload, headers={"Content-Type": "application/json"})
+            resp = conn.getresponse()
+            body = resp.read()
+            header = resp.getheader("X-Amz-Function-Error")
+            status = resp.status
+        except (OSError, http.client.HTTPException) as exc:
+            raise InstanceError(f"{self.spec.name}: instance on port {self.port} failed: {exc}") from exc
+        finally:
+            conn.close()
+        self.invocations += 1
+        duration = (time.perf_counter() - started) * 1000
+        if status >= 500 or (status >= 400 and not body):
+            raise InstanceError(f"{self.spec.name}: RIE answered HTTP {status}: {body[:300]!r}")
+        error_type, error_message = _parse_error(body, header)
+        return InvokeResult(error_type is None, body, error_type, error_message, duration)
+
+    def stop(self, timeout_s: float = 10) -> None:
+        if self.container:
+            subprocess.run(["docker", "rm", "-f", self.container], capture_output=True, timeout=60)
+        if self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait(timeout=timeout_s)
+
+    def __enter__(self) -> RieInstance:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _wait_listening(host: str, port: int, proc: subprocess.Popen[bytes], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise InstanceError(f"RIE exited with status {proc.returncode} before listening on {host}:{port}")
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise InstanceError(f"RIE did not listen on {host}:{port} within {timeout_s:.0f} s")
+
+
+def start_instance(
+    spec: FunctionSpec,
+    mode: str,
+    *,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    output: int | IO[Any] | None = None,
+    python: str | None = None,
+    ready_timeout_s: float = 60,
+) -> RieInstance:
+    """Start an RIE for ``spec`` in ``mode`` ("docker" or "process") and wait until it accepts invokes.
+
+    ``output`` receives the RIE's and the function's stdout/stderr (default: inherited).
+    Initialisation is lazy, as on Lambda: the handler's module is imported on the first invoke.
+    """
+    rie = ensure_rie()
+    port = port or free_port(host)
+    api_port = free_port(host)
+    rie_args = ["--runtime-interface-emulator-address", f"{host}:{port}", "--runtime-api-address", f"{host}:{api_port}"]
+    env = spec.lambda_env()
+    container: str | None = None
+    if mode == "process":
+        cmd = [str(rie), *rie_args, python or sys.executable, "-m", "awslambdaric", spec.handler]
+        proc_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | env
+        proc = subprocess.Popen(cmd, env=proc_env, stdout=output, stderr=subprocess.STDOUT if output else None,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    elif mode == "docker":
+        container = f"localrun-{spec.name.lower()[:40]}-{uuid.uuid4().hex[:8]}"
+        cmd = ["docker", "run", "--rm", "--name", container, "--network", "host",
+               "--label", f"{CONTAINER_LABEL}={os.getpid()}",
+               "-v", f"{Path(rie).resolve()}:{CONTAINER_RIE_PATH}:ro", "--entrypoint", CONTAINER_RIE_PATH]
+        for key, value in env.items():
+            cmd += ["-e", f"{key}={value}"]
+        cmd += [spec.image or spec.service, *rie_args, "python3", "-m", "awslambdaric", spec.handler]
+        proc = subprocess.Popen(cmd, stdout=output, stderr=subprocess.STDOUT if output else None,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    else:
+        raise ValueError(f"unknown mode {mode!r}: use 'docker' or 'process'")
+    instance = RieInstance(spec, mode, host, port, proc, container)
+    try:
+        _wait_listening(host, port, proc, ready_timeout_s)
+    except InstanceError:
+        instance.stop()
+        raise
+    return instance
+
+
+def stop_leftover_containers(owner_pid: int | None = None) -> int:
+    """Remove containers a runner started (all of them, or one owner's). Returns how many were removed."""
+    label = CONTAINER_LABEL if owner_pid is None else f"{CONTAINER_LABEL}={owner_pid}"
+    found = subprocess.run(["docker", "ps", "-aq", "--filter", f"label={label}"], capture_output=True, text=True)
+    ids = found.stdout.split()
+    if ids:
+        subprocess.run(["docker", "rm", "-f", *ids], capture_output=True)
+    return len(ids)
