@@ -1,0 +1,1 @@
+"""Inventory CSV ingest: S3 ObjectCreated -> stream the CSV -> valid rows to SQS, invalid rows to a rejects report."""

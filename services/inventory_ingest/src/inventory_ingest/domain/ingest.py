@@ -1,0 +1,133 @@
+"""Ingest one uploaded inventory CSV: stream it, send valid rows in batches, report invalid ones."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from enum import StrEnum
+
+from inventory_ingest.domain.lines import iter_lines
+from inventory_ingest.domain.rows import HeaderError, Rejection, Row, column_order, parse_row
+from inventory_ingest.models.inventory import InventoryUpdateMessage, SourceLine
+from inventory_ingest.ports import ObjectGoneError, ObjectRef, ObjectSource, RejectsStore, UpdatePublisher
+
+REJECTS_SUFFIX = ".rejects.csv"
+
+
+class Outcome(StrEnum):
+    INGESTED = "ingested"  # every line was sent or reported
+    FILE_REJECTED = "file_rejected"  # no usable header: nothing sent, the report says why
+    SKIPPED = "skipped"  # not an upload (e.g. a rejects report)
+    GONE = "gone"  # deleted or overwritten before we read it; a newer notification covers the new content
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    bucket: str
+    key: str
+    outcome: Outcome
+    version: str | None = None
+    sent: int = 0
+    rejected: int = 0
+    blank: int = 0
+    rejects_key: str | None = None
+    reason: str | None = None
+
+
+def rejects_key_for(prefix: str, key: str) -> str:
+    """``uploads/a.csv`` -> ``rejects/uploads/a.csv.rejects.csv``: next to the upload, under a prefix never ingested."""
+    return f"{prefix}{key}{REJECTS_SUFFIX}"
+
+
+def idempotency_key(bucket: str, key: str, version: str, line: int) -> str:
+    """Same file version and line -> same key, on every re-ingest. Sorts by line within one file version."""
+    digest = hashlib.sha256(f"{bucket}\0{key}\0{version}".encode()).hexdigest()[:32]
+    return f"{digest}:{line:010d}"
+
+
+class CsvIngestor:
+    """Reads one object at a time through the ports; holds at most one batch of messages in memory."""
+
+    def __init__(
+        self, *, source: ObjectSource, publisher: UpdatePublisher, rejects: RejectsStore, rejects_prefix: str
+    ) -> None:
+        self._source = source
+        self._publisher = publisher
+        self._rejects = rejects
+        self._rejects_prefix = rejects_prefix
+
+    def ingest(self, ref: ObjectRef) -> IngestResult:
+        """Ingest one object.
+
+        Raises
+        ------
+        Exception
+            Whatever the publisher or the object stream raises: the caller must fail the invocation so the upload
+            is retried (messages already sent are harmless duplicates, thanks to their idempotency keys).
+        """
+        if ref.key.startswith(self._rejects_prefix):
+            return IngestResult(ref.bucket, ref.key, Outcome.SKIPPED, reason="under the rejects prefix")
+        try:
+            opened = self._source.open(ref)
+        except ObjectGoneError as exc:
+            return IngestResult(ref.bucket, ref.key, Outcome.GONE, reason=str(exc))
+        # S3 reports "null" as the version of objects written while versioning was off.
+        version = opened.version_id if opened.version_id and opened.version_id != "null" else opened.etag.strip('"')
+        report_key = rejects_key_for(self._rejects_prefix, ref.key)
+        report = self._rejects.new_report()
+        try:
+            lines = iter_lines(opened.chunks)
+            header = next(lines, None)
+            try:
+                if header is None:
+                    raise HeaderError("empty file: no header line")
+                order = column_order(header)
+            except HeaderError as exc:
+                content = header.data.decode("utf-8", errors="replace") if header else ""
+                report.add(Rejection(1, str(exc), content))
+                report.save(ref.bucket, report_key)
+                return IngestResult(
+                    ref.bucket, ref.key, Outcome.FILE_REJECTED, version, rejected=1, rejects_key=report_key,
+                    reason=str(exc),
+                )  # fmt: skip
+
+            sent = rejected = blank = 0
+            batch: list[InventoryUpdateMessage] = []
+            for line in lines:
+                parsed = parse_row(line, order)
+                if parsed is None:
+                    blank += 1
+                elif isinstance(parsed, Rejection):
+                    report.add(parsed)
+                    rejected += 1
+                else:
+                    batch.append(self._message(ref, version, parsed))
+                    if len(batch) >= self._publisher.max_batch:
+                        self._publisher.publish(batch)
+                        sent += len(batch)
+                        batch = []
+            if batch:
+                self._publisher.publish(batch)
+                sent += len(batch)
+
+            if rejected:
+                report.save(ref.bucket, report_key)
+            else:
+                self._rejects.remove(ref.bucket, report_key)
+            return IngestResult(
+                ref.bucket, ref.key, Outcome.INGESTED, version, sent=sent, rejected=rejected, blank=blank,
+                rejects_key=report_key if rejected else None,
+            )  # fmt: skip
+        finally:
+            report.close()
+
+    @staticmethod
+    def _message(ref: ObjectRef, version: str, row: Row) -> InventoryUpdateMessage:
+        return InventoryUpdateMessage(
+            product_id=row.product_id,
+            location=row.location,
+            quantity=row.quantity,
+            update_date=row.update_date,
+            idempotency_key=idempotency_key(ref.bucket, ref.key, version, row.line),
+            source=SourceLine(bucket=ref.bucket, key=ref.key, version=version, line=row.line),
+        )

@@ -1,0 +1,303 @@
+"""The ingest domain over in-memory fakes of its ports (fakes over mocks: they behave, they are not scripted)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from inventory_ingest.domain.ingest import CsvIngestor, Outcome, idempotency_key, rejects_key_for
+from inventory_ingest.domain.rows import Rejection
+from inventory_ingest.generate import generate_rows
+from inventory_ingest.models.inventory import InventoryUpdateMessage
+from inventory_ingest.ports import ObjectGoneError, ObjectRef, OpenedObject
+
+SAMPLE = Path(__file__).parents[3] / "services" / "inventory_ingest" / "samples" / "sample_file.csv"
+HEADER = b"product_id,location,quantity,update_date\n"
+BUCKET = "uploads-bucket"
+
+
+@dataclass
+class FakeObject:
+    data: bytes | Iterator[bytes]
+    version_id: str | None = None
+    etag: str = '"etag-1"'
+
+
+@dataclass
+class FakeSource:
+    objects: dict[tuple[str, str], FakeObject] = field(default_factory=dict)
+    chunk_bytes: int = 7  # deliberately tiny: lines straddle chunk boundaries
+
+    def put(self, bucket: str, key: str, data: bytes | Iterator[bytes], version_id: str | None = None) -> None:
+        self.objects[(bucket, key)] = FakeObject(data, version_id)
+
+    def open(self, ref: ObjectRef) -> OpenedObject:
+        obj = self.objects.get((ref.bucket, ref.key))
+        if obj is None:
+            raise ObjectGoneError(f"s3://{ref.bucket}/{ref.key}: NoSuchKey")
+        chunks = obj.data if not isinstance(obj.data, bytes) else self._chunks(obj.data)
+        return OpenedObject(version_id=obj.version_id, etag=obj.etag, chunks=chunks)
+
+    def _chunks(self, data: bytes) -> Iterator[bytes]:
+        for i in range(0, len(data), self.chunk_bytes):
+            yield data[i : i + self.chunk_bytes]
+
+
+@dataclass
+class FakePublisher:
+    max_batch: int = 10
+    batches: list[list[InventoryUpdateMessage]] = field(default_factory=list)
+    fail_with: Exception | None = None
+
+    def publish(self, messages: Sequence[InventoryUpdateMessage]) -> None:
+        assert 0 < len(messages) <= self.max_batch
+        if self.fail_with:
+            raise self.fail_with
+        self.batches.append(list(messages))
+
+    @property
+    def messages(self) -> list[InventoryUpdateMessage]:
+        return [m for b in self.batches for m in b]
+
+
+@dataclass
+class FakeReport:
+    store: FakeRejectsStore
+    rows: list[Rejection] = field(default_factory=list)
+    closed: bool = False
+
+    def add(self, rejection: Rejection) -> None:
+        self.rows.append(rejection)
+
+    def save(self, bucket: str, key: str) -> None:
+        self.store.reports[(bucket, key)] = list(self.rows)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@dataclass
+class FakeRejectsStore:
+    reports: dict[tuple[str, str], list[Rejection]] = field(default_factory=dict)
+    opened: list[FakeReport] = field(default_factory=list)
+
+    def new_report(self) -> FakeReport:
+        report = FakeReport(self)
+        self.opened.append(report)
+        return report
+
+    def remove(self, bucket: str, key: str) -> None:
+        self.reports.pop((bucket, key), None)
+
+
+@pytest.fixture
+def source() -> FakeSource:
+    return FakeSource()
+
+
+@pytest.fixture
+def publisher() -> FakePublisher:
+    return FakePublisher()
+
+
+@pytest.fixture
+def rejects() -> FakeRejectsStore:
+    return FakeRejectsStore()
+
+
+@pytest.fixture
+def ingestor(source: FakeSource, publisher: FakePublisher, rejects: FakeRejectsStore) -> CsvIngestor:
+    return CsvIngestor(source=source, publisher=publisher, rejects=rejects, rejects_prefix="rejects/")
+
+
+def test_the_seed_sample_file_becomes_21_messages_in_batches_of_10(
+    source: FakeSource, publisher: FakePublisher, rejects: FakeRejectsStore, ingestor: CsvIngestor
+) -> None:
+    # GIVEN the seed's sample file (UTF-8 with BOM) uploaded
+    source.put(BUCKET, "uploads/sample_file.csv", SAMPLE.read_bytes())
+    # WHEN it is ingested
+    result = ingestor.ingest(ObjectRef(BUCKET, "uploads/sample_file.csv"))
+    # THEN every row is sent, 10 per batch, in file order, and there is no rejects report
+    assert result.outcome is Outcome.INGESTED
+    assert (result.sent, result.rejected, result.blank) == (21, 0, 0)
+    assert [len(b) for b in publisher.batches] == [10, 10, 1]
+    first, last = publisher.messages[0], publisher.messages[-1]
+    assert (first.product_id, first.location, first.quantity, first.update_date) == (
+        "P001", "Warehouse A", 100, "2023-05-01",
+    )  # fmt: skip
+    assert (last.product_id, last.location, last.quantity, last.source.line) == ("P0021", "Warehouse C", 50, 22)
+    assert rejects.reports == {}
+    assert all(r.closed for r in rejects.opened)
+
+
+def test_idempotency_keys_are_unique_per_line_and_stable_across_reingests(
+    source: FakeSource, publisher: FakePublisher, ingestor: CsvIngestor
+) -> None:
+    # GIVEN the same object version ingested twice (an S3 redelivery or an async retry)
+    source.put(BUCKET, "a.csv", SAMPLE.read_bytes(), version_id="v1")
+    ingestor.ingest(ObjectRef(BUCKET, "a.csv"))
+    first = [m.idempotency_key for m in publisher.messages]
+    publisher.batches.clear()
+    ingestor.ingest(ObjectRef(BUCKET, "a.csv"))
+    # THEN both runs produce the same keys, one per line
+    assert [m.idempotency_key for m in publisher.messages] == first
+    assert len(set(first)) == 21
+    assert first[0] == idempotency_key(BUCKET, "a.csv", "v1", 2)
+
+
+def test_a_new_version_of_the_same_key_gets_new_idempotency_keys(
+    source: FakeSource, publisher: FakePublisher, ingestor: CsvIngestor
+) -> None:
+    source.put(BUCKET, "a.csv", HEADER + b"P1,A,1,2023-05-01\n", version_id="v1")
+    ingestor.ingest(ObjectRef(BUCKET, "a.csv"))
+    source.put(BUCKET, "a.csv", HEADER + b"P1,A,1,2023-05-01\n", version_id="v2")
+    ingestor.ingest(ObjectRef(BUCKET, "a.csv"))
+    keys = [m.idempotency_key for m in publisher.messages]
+    assert keys[0] != keys[1]
+
+
+def test_without_a_version_id_the_etag_identifies_the_content(
+    source: FakeSource, publisher: FakePublisher, ingestor: CsvIngestor
+) -> None:
+    source.put(BUCKET, "a.csv", HEADER + b"P1,A,1,2023-05-01\n", version_id="null")
+    result = ingestor.ingest(ObjectRef(BUCKET, "a.csv"))
+    assert result.version == "etag-1"
+    assert publisher.messages[0].idempotency_key == idempotency_key(BUCKET, "a.csv", "etag-1", 2)
+
+
+def test_invalid_rows_go_to_a_rejects_report_and_never_to_the_queue(
+    source: FakeSource, publisher: FakePublisher, rejects: FakeRejectsStore, ingestor: CsvIngestor
+) -> None:
+    # GIVEN a file mixing good, bad and blank lines
+    data = HEADER + b"P1,A,1,2023-05-01\nP2,A,ten,2023-05-01\n\nP3,B\nP4,B,-1,2023-05-01\nP5,C,5,2023-05-05\n"
+    source.put(BUCKET, "uploads/mixed.csv", data)
+    # WHEN it is ingested
+    result = ingestor.ingest(ObjectRef(BUCKET, "uploads/mixed.csv"))
+    # THEN only the good rows are sent, and the report lists each bad line with its number and reason
+    assert [m.product_id for m in publisher.messages] == ["P1", "P5"]
+    assert (result.sent, result.rejected, result.blank) == (2, 3, 1)
+    assert result.rejects_key == "rejects/uploads/mixed.csv.rejects.csv"
+    assert rejects.reports[(BUCKET, "rejects/uploads/mixed.csv.rejects.csv")] == [
+        Rejection(3, "quantity 'ten' is not a whole number", "P2,A,ten,2023-05-01"),
+        Rejection(5, "expected 4 columns, got 2", "P3,B"),
+        Rejection(6, "quantity -1 is negative", "P4,B,-1,2023-05-01"),
+    ]
+
+
+def test_a_clean_reupload_removes_the_stale_rejects_report(
+    source: FakeSource, rejects: FakeRejectsStore, ingestor: CsvIngestor
+) -> None:
+    # GIVEN an upload with a bad row, then a corrected upload under the same key
+    source.put(BUCKET, "f.csv", HEADER + b"P1,A,x,2023-05-01\n")
+    ingestor.ingest(ObjectRef(BUCKET, "f.csv"))
+    assert (BUCKET, "rejects/f.csv.rejects.csv") in rejects.reports
+    source.put(BUCKET, "f.csv", HEADER + b"P1,A,1,2023-05-01\n")
+    # WHEN the corrected file is ingested
+    ingestor.ingest(ObjectRef(BUCKET, "f.csv"))
+    # THEN no report is left
+    assert rejects.reports == {}
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty file: no header line"),
+        (b"sku,where,qty,date\nP1,A,1,2023-05-01\n", "header must name the columns"),
+    ],
+)
+def test_a_file_without_the_expected_header_is_rejected_whole(
+    source: FakeSource,
+    publisher: FakePublisher,
+    rejects: FakeRejectsStore,
+    ingestor: CsvIngestor,
+    data: bytes,
+    reason: str,
+) -> None:
+    source.put(BUCKET, "bad.csv", data)
+    result = ingestor.ingest(ObjectRef(BUCKET, "bad.csv"))
+    assert result.outcome is Outcome.FILE_REJECTED
+    assert publisher.batches == []
+    [rejection] = rejects.reports[(BUCKET, "rejects/bad.csv.rejects.csv")]
+    assert rejection.line == 1
+    assert rejection.reason.startswith(reason)
+
+
+def test_objects_under_the_rejects_prefix_are_never_ingested(
+    source: FakeSource, publisher: FakePublisher, ingestor: CsvIngestor
+) -> None:
+    # GIVEN a rejects report (which itself looks like a CSV upload)
+    key = rejects_key_for("rejects/", "uploads/x.csv")
+    source.put(BUCKET, key, b"line,reason,content\n2,bad,x\n")
+    # WHEN its ObjectCreated notification arrives
+    result = ingestor.ingest(ObjectRef(BUCKET, key))
+    # THEN it is skipped without being read
+    assert result.outcome is Outcome.SKIPPED
+    assert publisher.batches == []
+
+
+def test_an_object_gone_before_it_is_read_is_reported_not_raised(ingestor: CsvIngestor) -> None:
+    result = ingestor.ingest(ObjectRef(BUCKET, "deleted.csv"))
+    assert result.outcome is Outcome.GONE
+    assert result.reason is not None and "NoSuchKey" in result.reason
+
+
+def test_a_publish_failure_propagates_and_no_report_is_saved(
+    source: FakeSource, publisher: FakePublisher, rejects: FakeRejectsStore, ingestor: CsvIngestor
+) -> None:
+    # GIVEN a queue that refuses messages
+    publisher.fail_with = RuntimeError("queue down")
+    source.put(BUCKET, "f.csv", HEADER + b"P1,A,1,2023-05-01\nP2,A,x,2023-05-01\n")
+    # WHEN the file is ingested THEN the error reaches the caller (so the invocation fails and is retried)
+    with pytest.raises(RuntimeError, match="queue down"):
+        ingestor.ingest(ObjectRef(BUCKET, "f.csv"))
+    assert rejects.reports == {}
+    assert all(r.closed for r in rejects.opened)
+
+
+def test_a_large_file_is_streamed_not_read_whole(
+    source: FakeSource, publisher: FakePublisher, rejects: FakeRejectsStore
+) -> None:
+    # GIVEN a 1,000,000-row upload, produced chunk by chunk and never materialised
+    pulled = 0
+    at_first_publish: int | None = None
+
+    def upload() -> Iterator[bytes]:
+        nonlocal pulled
+        lines = generate_rows(1_000_000)
+        while chunk := "".join(line + "\n" for _, line in zip(range(100), lines, strict=False)).encode():
+            pulled += len(chunk)
+            yield chunk
+
+    class RecordingPublisher(FakePublisher):
+        def publish(self, messages: Sequence[InventoryUpdateMessage]) -> None:
+            nonlocal at_first_publish
+            if at_first_publish is None:
+                at_first_publish = pulled
+            raise StopIngestError  # enough has been seen
+
+    class StopIngestError(Exception):
+        pass
+
+    source.put(BUCKET, "big.csv", upload())
+    ingestor = CsvIngestor(source=source, publisher=RecordingPublisher(), rejects=rejects, rejects_prefix="rejects/")
+    # WHEN ingesting starts
+    with pytest.raises(StopIngestError):
+        ingestor.ingest(ObjectRef(BUCKET, "big.csv"))
+    # THEN the first batch went out after one chunk of the ~35 MB file had been read
+    assert at_first_publish is not None and 0 < at_first_publish < 10_000
+
+
+def test_a_generated_file_is_split_exactly_into_good_and_bad_rows(
+    source: FakeSource, publisher: FakePublisher, rejects: FakeRejectsStore, ingestor: CsvIngestor
+) -> None:
+    # GIVEN a generated file of 5,000 rows, 3% of them bad
+    data = "\r\n".join(generate_rows(5_000, bad_share=0.03, seed=11)).encode("utf-8-sig")
+    source.put(BUCKET, "gen.csv", data)
+    # WHEN it is ingested
+    result = ingestor.ingest(ObjectRef(BUCKET, "gen.csv"))
+    # THEN exactly the bad rows are rejected
+    assert (result.sent, result.rejected) == (4_850, 150)
+    assert len(publisher.messages) == 4_850
+    assert len(rejects.reports[(BUCKET, "rejects/gen.csv.rejects.csv")]) == 150
