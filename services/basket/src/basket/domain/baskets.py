@@ -35,7 +35,7 @@ def _new_id() -> str:
 
 def checkout_time(moment: datetime) -> str:
     """ISO-8601 UTC with millisecond precision and a Z: the order table's sort key format."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def reprice(basket: Basket, *, product_id: str, price: Decimal, changed_at: datetime, revision: str) -> Basket | None:

@@ -25,8 +25,7 @@ def _now() -> datetime:
 
 def iso_ms(moment: datetime) -> str:
     """ISO-8601 UTC with millisecond precision and a Z: the orderDate (sort key) format."""
-    utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _prefix(value: str, name: str) -> str:
