@@ -1,0 +1,1 @@
+"""Inventory updater: SQS inventory updates -> the current level per (product_id, location), last writer wins."""

@@ -1,0 +1,1 @@
+"""boto3 implementations of the ports in ``inventory_updater.ports``."""

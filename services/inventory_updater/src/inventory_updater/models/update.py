@@ -1,0 +1,51 @@
+"""An inventory update as read from the queue. Validation failures make the message a poison message."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime, time
+
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from pydantic import BaseModel, ConfigDict, Field, Json, field_validator
+
+MAX_TEXT_CHARS = 256
+
+
+class InventoryUpdate(BaseModel):
+    """One row of an inventory file. Extra fields (e.g. ``source``) are kept for tracing but not required."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+
+    product_id: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    location: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    quantity: int = Field(ge=0, lt=10**15)
+    update_date: datetime
+    idempotency_key: str | None = Field(default=None, min_length=1, max_length=128)
+    source: dict[str, str | int] | None = None
+
+    @field_validator("update_date", mode="before")
+    @classmethod
+    def _date_or_datetime(cls, value: object) -> object:
+        # The file format allows a bare date; it means midnight UTC. Naive date-times are taken as UTC too.
+        if isinstance(value, str) and len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), time(), tzinfo=UTC)
+        return value
+
+    @field_validator("update_date")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    @property
+    def dedup_key(self) -> str:
+        """The producer's idempotency key; for messages without one, a digest of their content."""
+        if self.idempotency_key:
+            return self.idempotency_key
+        content = f"{self.product_id}\0{self.location}\0{self.quantity}\0{self.update_date.isoformat()}"
+        return "sha256:" + hashlib.sha256(content.encode()).hexdigest()
+
+
+class InventoryUpdateRecord(SqsRecordModel):
+    """The SQS record with its body parsed: bad JSON or missing fields fail this record alone."""
+
+    body: Json[InventoryUpdate]

@@ -1,0 +1,162 @@
+"""Last-writer-wins over an in-memory store with the same conditional-write rule as the DynamoDB adapter."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from inventory_updater.domain.levels import InventoryLevel, Outcome, apply_update, sequence_of
+from inventory_updater.models.update import InventoryUpdate, InventoryUpdateRecord
+from inventory_updater.ports import WriteRejected
+from pydantic import ValidationError
+
+
+@dataclass
+class FakeStore:
+    items: dict[tuple[str, str], InventoryLevel] = field(default_factory=dict)
+
+    def put_if_newer(self, level: InventoryLevel) -> None:
+        current = self.items.get((level.product_id, level.location))
+        if current is not None and current.sequence >= level.sequence:
+            raise WriteRejected(current.sequence)
+        self.items[(level.product_id, level.location)] = level
+
+    def quantity(self, product_id: str, location: str) -> int:
+        return self.items[(product_id, location)].quantity
+
+
+def update(
+    quantity: int, day: str, key: str | None = "k", product_id: str = "P1", location: str = "A"
+) -> InventoryUpdate:
+    return InventoryUpdate.model_validate(
+        {
+            "product_id": product_id,
+            "location": location,
+            "quantity": quantity,
+            "update_date": day,
+            "idempotency_key": key,
+        }
+    )
+
+
+def test_the_first_update_for_a_product_and_location_is_applied() -> None:
+    store = FakeStore()
+    assert apply_update(update(5, "2023-05-01"), store) is Outcome.APPLIED
+    assert store.quantity("P1", "A") == 5
+
+
+def test_a_newer_update_replaces_the_level() -> None:
+    store = FakeStore()
+    apply_update(update(5, "2023-05-01", key="a"), store)
+    assert apply_update(update(9, "2023-05-02", key="b"), store) is Outcome.APPLIED
+    assert store.quantity("P1", "A") == 9
+
+
+def test_a_redelivered_update_changes_nothing() -> None:
+    # GIVEN an applied update
+    store = FakeStore()
+    apply_update(update(5, "2023-05-01"), store)
+    before = dict(store.items)
+    # WHEN the same message arrives again
+    outcome = apply_update(update(5, "2023-05-01"), store)
+    # THEN it is a duplicate and the store is unchanged
+    assert outcome is Outcome.DUPLICATE
+    assert store.items == before
+
+
+def test_an_older_update_arriving_late_changes_nothing() -> None:
+    store = FakeStore()
+    apply_update(update(9, "2023-05-02", key="b"), store)
+    assert apply_update(update(5, "2023-05-01", key="a"), store) is Outcome.STALE
+    assert store.quantity("P1", "A") == 9
+
+
+def test_levels_are_kept_per_product_and_location() -> None:
+    store = FakeStore()
+    apply_update(update(1, "2023-05-01", product_id="P1", location="A"), store)
+    apply_update(update(2, "2023-05-01", product_id="P1", location="B"), store)
+    apply_update(update(3, "2023-05-01", product_id="P2", location="A"), store)
+    assert [store.quantity(*k) for k in (("P1", "A"), ("P1", "B"), ("P2", "A"))] == [1, 2, 3]
+
+
+def test_any_delivery_order_with_any_duplicates_converges_on_the_same_level() -> None:
+    # GIVEN updates with distinct and equal dates (equal dates are ordered by key: later line of a file wins)
+    updates = [
+        update(1, "2023-05-01", key="f:0000000002"),
+        update(2, "2023-05-03", key="f:0000000003"),
+        update(3, "2023-05-03", key="f:0000000009"),
+        update(4, "2023-05-02T23:59:59+00:00", key="g:0000000002"),
+    ]
+    # WHEN they are delivered in every order, each twice
+    finals = set()
+    for order in itertools.permutations(updates):
+        store = FakeStore()
+        for u in order + order:
+            apply_update(u, store)
+        finals.add(store.quantity("P1", "A"))
+    # THEN every order ends with the same level: the latest date, and among equals the later line
+    assert finals == {3}
+
+
+def test_dates_compare_in_utc_whatever_their_offset() -> None:
+    early = update(1, "2023-05-02T01:00:00+02:00", key="a")  # 2023-05-01T23:00Z
+    late = update(2, "2023-05-01T23:30:00Z", key="a")
+    assert sequence_of(early) < sequence_of(late)
+
+
+def test_a_bare_date_is_midnight_utc_and_sequences_sort_by_time_across_centuries() -> None:
+    assert sequence_of(update(1, "2023-05-01")).startswith("2023-05-01T00:00:00.000000Z|")
+    assert sequence_of(update(1, "0999-01-01", key="z")) < sequence_of(update(1, "2023-01-01", key="a"))
+
+
+def test_without_an_idempotency_key_identical_content_is_still_a_duplicate() -> None:
+    store = FakeStore()
+    apply_update(update(5, "2023-05-01", key=None), store)
+    assert apply_update(update(5, "2023-05-01", key=None), store) is Outcome.DUPLICATE
+
+
+def test_a_seed_shaped_message_is_accepted() -> None:
+    # The seed sent json.dumps(csv row): every value a string, no idempotency key.
+    body = {"product_id": "P001", "location": "Warehouse A", "quantity": "100", "update_date": "2023-05-01"}
+    parsed = InventoryUpdate.model_validate(body)
+    assert (parsed.quantity, parsed.update_date.isoformat()) == (100, "2023-05-01T00:00:00+00:00")
+
+
+def sqs_record(body: str) -> dict[str, Any]:
+    return {
+        "messageId": "059f36b4-87a3-44ab-83d2-661975830a7d",
+        "receiptHandle": "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a",
+        "body": body,
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": "1545082649183",
+            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+            "ApproximateFirstReceiveTimestamp": "1545082649185",
+        },
+        "messageAttributes": {},
+        "md5OfBody": "098f6bcd4621d373cade4e832627b4f6",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:inventory-updates",
+        "awsRegion": "us-east-1",
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "field_name"),
+    [
+        ("not json", "body"),
+        ("[1, 2]", "body"),
+        (json.dumps({"location": "A", "quantity": 1, "update_date": "2023-05-01"}), "product_id"),
+        (json.dumps({"product_id": "P1", "location": "A", "quantity": -1, "update_date": "2023-05-01"}), "quantity"),
+        (json.dumps({"product_id": "P1", "location": "A", "quantity": "x", "update_date": "2023-05-01"}), "quantity"),
+        (json.dumps({"product_id": "P1", "location": "A", "quantity": 1, "update_date": "2023-13-01"}), "update_date"),
+        (json.dumps({"product_id": "", "location": "A", "quantity": 1, "update_date": "2023-05-01"}), "product_id"),
+    ],
+)
+def test_poison_messages_fail_validation_naming_the_problem(body: str, field_name: str) -> None:
+    with pytest.raises(ValidationError) as excinfo:
+        InventoryUpdateRecord.model_validate(sqs_record(body))
+    assert field_name in {str(loc) for e in excinfo.value.errors() for loc in e["loc"]}
