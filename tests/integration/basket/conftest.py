@@ -18,6 +18,8 @@ os.environ.setdefault("BASKET_TABLE_NAME", "basket-test")
 os.environ.setdefault("PRODUCT_TABLE_NAME", "product-test")
 os.environ.setdefault("EVENT_BUS_NAME", "swn-test-bus")
 
+NO_CONTEXT: Any = None  # the handlers ignore the Lambda context object
+
 EVENTS_DIR = Path(__file__).parents[3] / "services" / "basket" / "events"
 PHONE = "1b8f2d3e-7c1a-4f0e-9a55-0c2d7a6b9e11"  # the product the sample events use
 CASE = "7d1c5a9e-3b2f-4e8d-a6c0-5f4e3d2c1b0a"
@@ -101,7 +103,7 @@ def api_event() -> Callable[..., dict[str, Any]]:
     template = json.loads((EVENTS_DIR / "get-basket.json").read_text())
 
     def build(method: str, path: str, *, body: Any = None, resource: str | None = None) -> dict[str, Any]:
-        event = json.loads(json.dumps(template))
+        event: dict[str, Any] = json.loads(json.dumps(template))
         event.update(
             httpMethod=method,
             path=path,
@@ -129,7 +131,7 @@ def invoke(tables: dict[str, Any]) -> Callable[[dict[str, Any]], Response]:
     from basket.handlers.api import handler
 
     def call(event: dict[str, Any]) -> Response:
-        response = handler(event, None)
+        response = handler(event, NO_CONTEXT)
         body = response.get("body") or ""
         decoded = json.loads(body) if body[:1] in ("[", "{") else body
         return response["statusCode"], decoded, response["headers"]

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from basket.handlers.api import app
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -14,8 +15,6 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-
-from basket.handlers.api import app
 
 schema = schemathesis.openapi.from_asgi("/basket/openapi.json", app)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

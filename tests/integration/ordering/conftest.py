@@ -15,6 +15,8 @@ from moto import mock_aws
 # Settings are read when a handler module is imported, so they are set before any test module imports one.
 os.environ.setdefault("ORDER_TABLE_NAME", "order-test")
 
+NO_CONTEXT: Any = None  # the handlers ignore the Lambda context object
+
 EVENTS_DIR = Path(__file__).parents[3] / "services" / "ordering" / "events"
 
 
@@ -71,7 +73,7 @@ def checkout_event(sample: Callable[[str], dict[str, Any]]) -> Callable[..., dic
     template = json.loads(sample("sqs-checkout.json")["Records"][0]["body"])
 
     def build(**data: Any) -> dict[str, Any]:
-        event = json.loads(json.dumps(template))
+        event: dict[str, Any] = json.loads(json.dumps(template))
         event["detail"]["data"].update(data)
         return event
 
@@ -99,7 +101,7 @@ def consume(order_table: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
     from ordering.handlers.consume_checkout import handler
 
     def call(event: dict[str, Any]) -> dict[str, Any]:
-        return dict(handler(event, None))
+        return dict(handler(event, NO_CONTEXT))
 
     return call
 
@@ -110,7 +112,7 @@ def api_event(sample: Callable[[str], dict[str, Any]]) -> Callable[..., dict[str
     template = sample("list-orders.json")
 
     def build(path: str, *, query: dict[str, str] | None = None, method: str = "GET") -> dict[str, Any]:
-        event = json.loads(json.dumps(template))
+        event: dict[str, Any] = json.loads(json.dumps(template))
         event.update(
             httpMethod=method,
             path=path,
@@ -132,7 +134,7 @@ def invoke(order_table: Any) -> Callable[[dict[str, Any]], Response]:
     from ordering.handlers.api import handler
 
     def call(event: dict[str, Any]) -> Response:
-        response = handler(event, None)
+        response = handler(event, NO_CONTEXT)
         body = response.get("body") or ""
         decoded = json.loads(body) if body[:1] in ("[", "{") else body
         return response["statusCode"], decoded, response["headers"]

@@ -16,6 +16,8 @@ from moto import mock_aws
 os.environ.setdefault("PRODUCT_TABLE_NAME", "product-test")
 os.environ.setdefault("EVENT_BUS_NAME", "swn-test-bus")
 
+NO_CONTEXT: Any = None  # the handlers ignore the Lambda context object
+
 EVENTS_DIR = Path(__file__).parents[3] / "services" / "product" / "events"
 
 
@@ -93,7 +95,7 @@ def api_event() -> Callable[..., dict[str, Any]]:
         path_parameters: dict[str, str] | None = None,
         stage_in_path: bool = True,
     ) -> dict[str, Any]:
-        event = json.loads(json.dumps(template))
+        event: dict[str, Any] = json.loads(json.dumps(template))
         event.update(
             httpMethod=method,
             path=path,
@@ -126,7 +128,7 @@ def invoke(product_table: Any) -> Callable[[dict[str, Any]], Response]:
     from product.handlers.api import handler
 
     def call(event: dict[str, Any]) -> Response:
-        response = handler(event, None)
+        response = handler(event, NO_CONTEXT)
         body = response.get("body") or ""
         decoded = json.loads(body) if body[:1] in ("[", "{") else body
         return response["statusCode"], decoded, response["headers"]

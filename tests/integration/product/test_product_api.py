@@ -12,6 +12,9 @@ Build = Callable[..., dict[str, Any]]
 PHONE = {"name": "IPhone X", "description": "A phone", "imageFile": "p.png", "price": "950.40", "category": "Phone"}
 
 
+NO_CONTEXT: Any = None  # the handlers ignore the Lambda context object
+
+
 def _create(invoke: Invoke, api_event: Build, **overrides: Any) -> dict[str, Any]:
     status, body, _ = invoke(api_event("POST", "/product", body={**PHONE, **overrides}))
     assert status == 201
@@ -149,7 +152,7 @@ def test_a_dependency_failure_is_503_with_a_correlation_id_and_no_details(
 
     event = api_event("GET", "/product/p1")
     # WHEN
-    response = handler(event, None)
+    response = handler(event, NO_CONTEXT)
     # THEN
     assert response["statusCode"] == 503
     assert "ResourceNotFound" not in response["body"] and "Traceback" not in response["body"]
@@ -161,15 +164,16 @@ def test_an_unexpected_error_is_500_without_details(
     product_table: Any, api_event: Build, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN a bug deep inside
+    from product.domain.catalog import ProductCatalog
     from product.handlers import api
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(api.ProductCatalog, "get", broken)
+    monkeypatch.setattr(ProductCatalog, "get", broken)
     event = api_event("GET", "/product/p1")
     # WHEN
-    response = api.handler(event, None)
+    response = api.handler(event, NO_CONTEXT)
     # THEN
     assert response["statusCode"] == 500
     assert "secret internals" not in response["body"]

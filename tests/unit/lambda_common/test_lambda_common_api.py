@@ -17,6 +17,9 @@ from pydantic import BaseModel
 SAMPLE = Path(__file__).parents[3] / "services" / "product" / "events" / "get-product.json"
 
 
+NO_CONTEXT: Any = None  # the handlers ignore the Lambda context object
+
+
 class Body(BaseModel):
     secret: int
 
@@ -131,9 +134,9 @@ def test_through_mangum_the_stage_becomes_the_root_path() -> None:
     # GIVEN
     handler = Mangum(app, lifespan="off")
     # WHEN
-    doc = handler(_api_event("/thing/openapi.json", context_path="/prod/thing/openapi.json"), None)
-    docs = handler(_api_event("/thing/docs", context_path="/prod/thing/docs"), None)
-    routed = handler(_api_event("/thing/x", context_path="/prod/thing/x"), None)
+    doc = handler(_api_event("/thing/openapi.json", context_path="/prod/thing/openapi.json"), NO_CONTEXT)
+    docs = handler(_api_event("/thing/docs", context_path="/prod/thing/docs"), NO_CONTEXT)
+    routed = handler(_api_event("/thing/x", context_path="/prod/thing/x"), NO_CONTEXT)
     # THEN
     assert json.loads(doc["body"])["servers"] == [{"url": "/prod"}]
     assert "'/prod/thing/openapi.json'" in docs["body"]
