@@ -1,0 +1,1 @@
+"""The demo's one rule, free of any event format."""

@@ -1,0 +1,1 @@
+"""Lambda entrypoints of the demo service."""
