@@ -84,3 +84,81 @@ class FakeFleet:
         inst = FakeInstance(fn, self.behaviour, self.calls.setdefault(fn.name, []))
         self.instances.append(inst)
         return inst
+
+
+# -- driving a running topology from outside (tests/e2e) ------------------------------------------------------
+@dataclass
+class LocalTopology:
+    endpoint: str
+    api: str
+    stacks: list[str]
+    missing: dict[str, str]
+    log: list[str] = field(default_factory=list)
+
+    def client(self, service: str) -> Any:
+        import boto3
+
+        return boto3.client(  # type: ignore[call-overload]
+            service,
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="e2e",
+            aws_secret_access_key="e2e",
+        )
+
+    def require(self, stack: str) -> None:
+        import pytest
+
+        if stack not in self.stacks:
+            pytest.skip(f"{stack} is not running: {self.missing.get(stack, 'not selected')}")
+
+    def queue_url(self, *parts: str) -> str:
+        """The one queue whose name contains every part (names hold the stack name and the logical id)."""
+        urls = self.client("sqs").list_queues().get("QueueUrls", [])
+        found = [u for u in urls if all(p in u.rsplit("/", 1)[1] for p in parts)]
+        assert len(found) == 1, f"queues matching {parts}: {found}"
+        return str(found[0])
+
+    def name_of(self, names: list[str], *parts: str) -> str:
+        found = [n for n in names if all(p in n for p in parts)]
+        assert len(found) == 1, f"names matching {parts}: {found}"
+        return found[0]
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 60.0, interval: float = 0.2) -> Any:
+    """Poll until ``check`` returns something truthy (no timing assertion: the timeout only bounds a hang)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def drain(sqs: Any, url: str, want: int, timeout: float = 90.0) -> list[dict[str, Any]]:
+    """Receive (and delete) until ``want`` messages arrived or the timeout passed."""
+    got: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while len(got) < want and time.monotonic() < deadline:
+        resp = sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=1,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        for m in resp.get("Messages", []):
+            got.append(m)
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    return got
+
+
+def watch_bus(topology: LocalTopology, bus: str, name: str, pattern: dict[str, Any] | None = None) -> str:
+    """The seed's way to watch a bus: a catch-all rule to a queue, created at runtime through the endpoint."""
+    sqs, events = topology.client("sqs"), topology.client("events")
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(pattern or {"source": [{"prefix": ""}]}))
+    events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "watch", "Arn": arn}])
+    return str(url)
