@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_cdk.assertions import Match, Template
@@ -10,7 +10,7 @@ from aws_cdk.assertions import Match, Template
 StackTemplate = Callable[[str], Template]
 
 
-def _only(template: Template, resource_type: str, props: Any = None) -> tuple[str, dict[str, Any]]:
+def _only(template: Template, resource_type: str, props: Any = None) -> tuple[str, Mapping[str, Any]]:
     found = template.find_resources(resource_type, {"Properties": props} if props is not None else None)
     assert len(found) == 1, f"expected one {resource_type} matching {props}, found {list(found)}"
     return next(iter(found.items()))
