@@ -11,6 +11,7 @@ import http.client
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -167,12 +168,21 @@ class RieInstance:
         if self.container:
             subprocess.run(["docker", "rm", "-f", self.container], capture_output=True, timeout=60)
         if self._proc.poll() is None:
-            self._proc.terminate()
+            # The instance runs in its own session: signal the whole group so the runtime child goes too.
+            self._signal_group(signal.SIGTERM)
             try:
                 self._proc.wait(timeout=timeout_s)
             except subprocess.TimeoutExpired:
-                self._proc.kill()
+                self._signal_group(signal.SIGKILL)
                 self._proc.wait(timeout=timeout_s)
+        elif self.mode == "process":
+            self._signal_group(signal.SIGKILL)  # RIE gone: make sure no orphaned runtime is left
+
+    def _signal_group(self, sig: int) -> None:
+        try:
+            os.killpg(self._proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
 
     def __enter__(self) -> RieInstance:
         return self
@@ -221,13 +231,16 @@ def start_instance(
         proc = subprocess.Popen(cmd, env=proc_env, stdout=output, stderr=subprocess.STDOUT if output else None,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
     elif mode == "docker":
+        image = spec.image or spec.service
+        if subprocess.run(["docker", "image", "inspect", image], capture_output=True).returncode != 0:
+            raise InstanceError(f"image {image!r} not found; build it with: python -m localrun.images build {spec.service}")
         container = f"localrun-{spec.name.lower()[:40]}-{uuid.uuid4().hex[:8]}"
         cmd = ["docker", "run", "--rm", "--name", container, "--network", "host",
                "--label", f"{CONTAINER_LABEL}={os.getpid()}",
                "-v", f"{Path(rie).resolve()}:{CONTAINER_RIE_PATH}:ro", "--entrypoint", CONTAINER_RIE_PATH]
         for key, value in env.items():
             cmd += ["-e", f"{key}={value}"]
-        cmd += [spec.image or spec.service, *rie_args, "python3", "-m", "awslambdaric", spec.handler]
+        cmd += [image, *rie_args, "python3", "-m", "awslambdaric", spec.handler]
         proc = subprocess.Popen(cmd, stdout=output, stderr=subprocess.STDOUT if output else None,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
     else:

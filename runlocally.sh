@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Run the system on this machine, offline, with no AWS account.
+#
+#   ./runlocally.sh                       every stack of the CDK app: local AWS endpoint on :4566, REST API on
+#                                         :3000, every function as a pool of RIE instances, and AWS's glue
+#       [--stacks A,B] [--time-scale F] [--docker|--process] [--warm N] [--pool-max N] [--json-log]
+#   ./runlocally.sh SERVICE               one service under RIE on http://127.0.0.1:9000 (the seed's loop)
+#       [--handler NAME] [--docker|--process] [--port N] [--base IMAGE] [--env K=V]
+#
+# Docker mode (when an engine answers) builds each service image; process mode runs the same handlers with the
+# same RIE as local processes. Everything it needs (uv, .venv, the aws-cdk CLI, RIE) is set up on first run.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+if [[ $# -gt 0 && "$1" != -* ]]; then
+  source "$HERE/scripts/bootstrap.sh"
+  cd "$REPO_ROOT"
+  exec python -m localrun.single "$@"
+fi
+
+BOOTSTRAP_NODE=1 source "$HERE/scripts/bootstrap.sh"
+cd "$REPO_ROOT"
+
+mode=auto; stacks=""; args=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --docker) mode=docker ;;
+    --process) mode=process ;;
+    --mode) mode="$2"; shift ;;
+    --stacks) stacks="$2"; args+=(--stacks "$2"); shift ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) args+=("$1") ;;
+  esac
+  shift
+done
+if [[ "$mode" == auto ]]; then
+  if docker info >/dev/null 2>&1; then mode=docker; else mode=process; fi
+  echo "mode: $mode ($([[ $mode == docker ]] && echo 'Docker engine found' || echo 'no Docker engine answers'))"
+elif [[ "$mode" == docker ]] && ! docker info >/dev/null 2>&1; then
+  echo "error: --docker given but no Docker engine answers (is dockerd running?)" >&2; exit 2
+fi
+
+echo "synthesising the CDK app into cdk.out ..."
+node_modules/.bin/cdk synth --all -q >/dev/null
+
+if [[ "$mode" == docker ]]; then
+  services=$(python - "$stacks" <<'PY'
+import sys
+from infra.app import STACK_SERVICES
+wanted = [s for s in sys.argv[1].split(",") if s] or list(STACK_SERVICES)
+unknown = [s for s in wanted if s not in STACK_SERVICES]
+if unknown:
+    sys.exit(f"unknown stack(s) {', '.join(unknown)}; known: {', '.join(STACK_SERVICES)}")
+print(" ".join(sorted({svc for s in wanted for svc in STACK_SERVICES[s]})))
+PY
+)
+  echo "building images: $services"
+  python -m localrun.images build $services
+fi
+
+exec python -m localrun.topology --mode "$mode" "${args[@]}"
