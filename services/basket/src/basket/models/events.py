@@ -9,7 +9,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Final
 
-from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from lambda_common.envelope import Event
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -67,9 +66,19 @@ class PriceChangedEnvelope(Event[ProductPriceChanged]):
     pass
 
 
-class PriceChangedNotification(EventBridgeModel):
-    """The EventBridge event that invokes ``basket.handlers.consume_price_changed.handler``."""
+class PriceChangedNotification(BaseModel):
+    """The EventBridge event that invokes ``basket.handlers.consume_price_changed.handler``.
 
+    Only the fields we read are declared. (Powertools' EventBridgeModel would do, but importing it loads every
+    Powertools parser model, which the basket API would pay for at cold start.)
+    """
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str
+    source: str
+    detail_type: str = Field(alias="detail-type")
+    time: datetime
     detail: PriceChangedEnvelope
 
     @model_validator(mode="before")

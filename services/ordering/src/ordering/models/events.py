@@ -6,10 +6,10 @@ Unknown fields are ignored (tolerant reader); missing or malformed ones make the
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Final
 
-from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from lambda_common.envelope import Event
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -50,7 +50,16 @@ class CheckoutEnvelope(Event[CheckoutBasket]):
     pass
 
 
-class CheckoutBasketEvent(EventBridgeModel):
+class CheckoutBasketEvent(BaseModel):
+    """The EventBridge event in the SQS body. Only the fields we read are declared (Powertools' EventBridgeModel
+    would do, but importing it loads every Powertools parser model at cold start)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str
+    source: str
+    detail_type: str = Field(alias="detail-type")
+    time: datetime
     detail: CheckoutEnvelope
 
     @model_validator(mode="before")
