@@ -281,3 +281,32 @@ def test_rest_api_routes_like_api_gateway(env: Env) -> None:
     assert proxy_event["queryStringParameters"] == {"x": "1"}
     assert proxy_event["requestContext"]["stage"] == "prod"
     assert proxy_event["requestContext"]["identity"]["sourceIp"] == "127.0.0.1"
+
+
+def test_fault_injection_loses_nothing(env: Env) -> None:
+    # GIVEN fault injection on the SQS consumer, switched on through the control endpoint
+    chaos = {"fail_rate": 0.3, "kill_rate": 0.1, "only": env.fn("Consumer").name, "seed": 7}
+    req = urllib.request.Request(f"{env.endpoint}/_localrun/chaos", data=json.dumps(chaos).encode(), method="POST")
+    with urllib.request.urlopen(req, timeout=5) as resp:  # noqa: S310 - loopback
+        assert json.loads(resp.read())["fail_rate"] == 0.3
+    sqs = env.client("sqs")
+    bodies = {f"chaos-{i}" for i in range(40)}
+    try:
+        # WHEN 40 messages go through the queue
+        for body in sorted(bodies):
+            sqs.send_message(QueueUrl=env.queue_url("SourceQueue"), MessageBody=body)
+
+        # THEN every message was either processed successfully or moved to the DLQ: nothing is lost
+        def settled() -> bool:
+            attrs = sqs.get_queue_attributes(QueueUrl=env.queue_url("SourceQueue"), AttributeNames=["All"])
+            a = attrs["Attributes"]
+            return a["ApproximateNumberOfMessages"] == "0" and a["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+        wait_for(settled, timeout=60)
+    finally:
+        off = json.dumps({"fail_rate": 0, "kill_rate": 0}).encode()
+        urllib.request.urlopen(urllib.request.Request(f"{env.endpoint}/_localrun/chaos", data=off, method="POST"))  # noqa: S310
+    dead = {m["Body"] for m in receive_all(sqs, env.queue_url("SourceDlq"), want=40, timeout=3)}
+    seen = {r["body"] for c in env.calls("Consumer") for r in c["Records"]}
+    assert bodies <= seen | dead
+    assert any(e["kind"] == "chaos" and "killing" in e["text"] for e in env.runner.journal.entries)

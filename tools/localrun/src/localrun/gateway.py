@@ -228,6 +228,27 @@ class Gateway:
             return body
         return body
 
+    # -- the runner's own control API (not AWS) --------------------------------------------------------------------
+    def control(self, method: str, path: str, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+        """``GET /_localrun/health``; ``GET|POST /_localrun/chaos`` ({"fail_rate", "kill_rate", "only", "seed"})."""
+        from localrun.lambdas import Chaos
+
+        route = urlsplit(path).path
+        if route == "/_localrun/health":
+            return _json(200, {"status": "ok", "functions": len(self.lambdas.pools)})
+        if route == "/_localrun/chaos":
+            if method == "POST":
+                data = json.loads(body or b"{}")
+                self.lambdas.chaos = Chaos(
+                    fail_rate=float(data.get("fail_rate", 0.0)),
+                    kill_rate=float(data.get("kill_rate", 0.0)),
+                    only=str(data.get("only", "")),
+                    seed=data.get("seed"),
+                )
+                self.journal.log("chaos", f"fault injection set to {self.lambdas.chaos.describe()}")
+            return _json(200, self.lambdas.chaos.describe())
+        return _json(404, {"message": f"unknown control path {route}"})
+
     # -- the Lambda API ----------------------------------------------------------------------------------------
     def lambda_api(
         self, method: str, path: str, headers: list[tuple[str, str]], body: bytes
@@ -379,7 +400,9 @@ class _Handler(BaseHTTPRequestHandler):
         headers = list(self.headers.items())
         gw = self.owner
         try:
-            if self.path.startswith(("/2015-03-31/functions", "/2019-09-25/functions")):
+            if self.path.startswith("/_localrun/"):
+                status, out, data = gw.control(self.command, self.path, body)
+            elif self.path.startswith(("/2015-03-31/functions", "/2019-09-25/functions")):
                 status, out, data = gw.lambda_api(self.command, self.path, headers, body)
             else:
                 body, headers, tag = gw.rewrite_request(self.command, self.path, headers, body)

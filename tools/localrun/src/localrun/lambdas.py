@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from typing import Any
 from localrun.clock import Clock, Scheduler
 from localrun.journal import Journal
 from localrun.model import EventInvokeConfig, Function, Topology, arn_service, bus_name_from_arn, function_name_from_arn
-from localrun.pool import FunctionPool, Result
+from localrun.pool import Failure, FunctionPool, Result
 from localrun.records import (
     EVENT_AGE_EXCEEDED,
     RETRIES_EXHAUSTED,
@@ -28,6 +29,30 @@ RETRY_DELAYS_S = (60.0, 120.0)
 
 class FunctionNotFoundError(LookupError):
     pass
+
+
+@dataclass
+class Chaos:
+    """Fault injection: a share of invocations fails after the function ran, or loses its instance mid-flight.
+
+    Both leave the function's side effects in place, which is what at-least-once delivery must survive.
+    """
+
+    fail_rate: float = 0.0
+    kill_rate: float = 0.0
+    only: str = ""  # a part of the function names it applies to ("" = all)
+    seed: int | None = None
+    rng: random.Random = field(default_factory=random.Random)
+
+    def __post_init__(self) -> None:
+        if self.seed is not None:
+            self.rng.seed(self.seed)
+
+    def applies(self, fn: Function) -> bool:
+        return (self.fail_rate > 0 or self.kill_rate > 0) and self.only.lower() in fn.name.lower()
+
+    def describe(self) -> dict[str, Any]:
+        return {"fail_rate": self.fail_rate, "kill_rate": self.kill_rate, "only": self.only}
 
 
 @dataclass
@@ -61,6 +86,30 @@ class LambdaService:
         self.scheduler = scheduler
         self.journal = journal
         self.invoke_configs: dict[str, EventInvokeConfig] = {}  # set at runtime through the Lambda API
+        self.chaos = Chaos()
+
+    def _run(self, fn: Function, payload: bytes, timeout_s: float, corr: str) -> Result:
+        """One invocation on the function's pool, with fault injection when it is switched on."""
+        pool = self.pools[fn.name]
+        chaos = self.chaos
+        if not chaos.applies(fn):
+            return pool.invoke(payload, timeout_s)
+        roll = chaos.rng.random()
+        if roll < chaos.kill_rate:
+            self.journal.log("chaos", f"{fn.logical_id}: killing the instance mid-invocation", corr)
+            return pool.invoke(payload, timeout_s, kill_after_s=chaos.rng.uniform(0.0, 0.05))
+        if roll < chaos.kill_rate + chaos.fail_rate:
+            result = pool.invoke(payload, timeout_s)
+            self.journal.log(
+                "chaos",
+                f"{fn.logical_id}: failing the invocation after the function ran "
+                f"(it returned {'ok' if result.ok else 'an error'})",
+                corr,
+            )
+            message = "Injected failure after the function ran"
+            body = json.dumps({"errorType": "Injected.Failure", "errorMessage": message}).encode()
+            return Failure(body, "Injected.Failure", message, duration_ms=result.duration_ms)
+        return pool.invoke(payload, timeout_s)
 
     def function(self, name_or_arn: str) -> Function:
         fn = self.topology.function(name_or_arn)
@@ -74,7 +123,8 @@ class LambdaService:
     # -- synchronous ----------------------------------------------------------------------------------------
     def invoke(self, name_or_arn: str, payload: bytes, corr: str, via: str, timeout_s: float | None = None) -> Result:
         fn = self.function(name_or_arn)
-        result = self.pools[fn.name].invoke(payload, timeout_s if timeout_s is not None else fn.timeout_s + 1)
+        # RIE enforces the function timeout; the margin covers the lazy init of a cold instance.
+        result = self._run(fn, payload, timeout_s if timeout_s is not None else fn.timeout_s + 30, corr)
         self._log_result(fn, result, corr, via)
         return result
 
@@ -104,7 +154,7 @@ class LambdaService:
             self._finish(ev, EVENT_AGE_EXCEEDED)
             return
         try:
-            result = self.pools[ev.function.name].invoke(ev.payload, ev.function.timeout_s + 1)
+            result = self._run(ev.function, ev.payload, ev.function.timeout_s + 30, ev.corr)
         except Exception as exc:  # the pool is closing: the runner stops
             self.journal.log("async", f"{ev.function.logical_id} dropped at shutdown: {exc}", ev.corr)
             return

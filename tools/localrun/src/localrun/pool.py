@@ -122,13 +122,17 @@ class FunctionPool:
             self._cv.notify()
         _quiet_stop(inst)
 
-    def invoke(self, payload: bytes, timeout_s: float | None = None) -> Result:
+    def invoke(self, payload: bytes, timeout_s: float | None = None, kill_after_s: float | None = None) -> Result:
+        """Invoke on an idle instance. ``kill_after_s`` (fault injection) stops the instance that long into the
+        invocation and reports the crash, whether or not the function got to finish."""
         try:
             inst = self.acquire()
         except PoolClosedError:
             raise
         except Exception as exc:  # the instance would not start: a cold-start failure, like Runtime.ExitError
             return Failure(_error_body("Runtime.InitError", str(exc)), "Runtime.InitError", str(exc))
+        if kill_after_s is not None:
+            return self._invoke_and_kill(inst, payload, timeout_s, kill_after_s)
         try:
             result = inst.invoke(payload, timeout_s)
         except Exception as exc:  # the instance died under us: discard it, report like Lambda does
@@ -139,6 +143,19 @@ class FunctionPool:
         healthy = result.ok or (result.error_type or "") not in ("Runtime.ExitError", "Sandbox.Timedout", "Timeout")
         self.release(inst, healthy=healthy)
         return result
+
+    def _invoke_and_kill(self, inst: Instance, payload: bytes, timeout_s: float | None, kill_after_s: float) -> Result:
+        timer = threading.Timer(kill_after_s, _quiet_stop, args=(inst,))
+        timer.start()
+        try:
+            inst.invoke(payload, timeout_s)
+        except Exception:  # noqa: S110 - the kill may land mid-invocation; the outcome is the same crash
+            pass
+        finally:
+            timer.cancel()
+            self.release(inst, healthy=False)
+        message = "RequestId: instance killed by fault injection (Runtime exited)"
+        return Failure(_error_body("Runtime.ExitError", message), "Runtime.ExitError", message)
 
     def reap_idle(self) -> int:
         """Stop instances idle for longer than the TTL, keeping one warm."""

@@ -52,7 +52,7 @@ class FakeInstance:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def invoke(self, payload: bytes, timeout_s: float | None = None) -> FakeResult:  # noqa: ARG002
-        if self.crashed:
+        if self.crashed or self.stopped:
             raise ConnectionError("instance gone")
         with self.lock:
             assert not self.busy, "an invoke reached a busy instance"
@@ -66,6 +66,8 @@ class FakeInstance:
             except Exception as exc:
                 body = json.dumps({"errorMessage": str(exc), "errorType": type(exc).__name__, "stackTrace": []})
                 return FakeResult(False, body.encode(), type(exc).__name__, str(exc))
+            if self.stopped:  # killed while the function ran: its side effects stay, its answer is lost
+                raise ConnectionError("instance killed mid-invocation")
             return FakeResult(True, json.dumps(out).encode(), duration_ms=(time.monotonic() - start) * 1000)
         finally:
             self.busy = False

@@ -95,8 +95,10 @@ class Runner:
         pool_max: int = DEFAULT_POOL_MAX,
         warm: int = 1,
         esm_pollers: int = 2,
+        mode: str = "",
     ) -> None:
         self.topology = topology
+        self.mode = mode
         self.starter = starter
         self.clock = clock
         self.journal = journal
@@ -214,6 +216,12 @@ class Runner:
                 stop()
             except Exception as exc:
                 self.journal.log("stop", f"{exc!r}")
+        if self.mode == "docker":  # belt and braces: a container whose stop raced the shutdown
+            from localrun.instance import stop_leftover_containers
+
+            left = stop_leftover_containers(os.getpid())
+            if left:
+                self.journal.log("stop", f"removed {left} leftover container(s)")
 
     def describe(self) -> str:
         lines = [f"local AWS endpoint  {self.endpoint}   (aws --endpoint-url {self.endpoint} ...)"]
@@ -258,6 +266,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--pool-max", type=int, default=DEFAULT_POOL_MAX, help="max instances per function")
     p.add_argument("--warm", type=int, default=1, help="instances started per function before READY")
     p.add_argument("--json-log", action="store_true", help="log as JSON lines")
+    p.add_argument(
+        "--chaos-fail-rate",
+        type=float,
+        default=0.0,
+        help="share of invocations failed after the function ran (fault injection)",
+    )
+    p.add_argument(
+        "--chaos-kill-rate",
+        type=float,
+        default=0.0,
+        help="share of invocations whose instance is killed mid-flight (fault injection)",
+    )
+    p.add_argument("--chaos-functions", default="", help="apply fault injection to functions whose name contains this")
     return p.parse_args(argv)
 
 
@@ -288,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         api_port=args.api_port,
         pool_max=args.pool_max,
         warm=args.warm,
+        mode=mode,
     )
     done = threading.Event()
 
@@ -298,6 +320,10 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     try:
         runner.start()
+        if args.chaos_fail_rate or args.chaos_kill_rate:
+            from localrun.lambdas import Chaos
+
+            runner.lambdas.chaos = Chaos(args.chaos_fail_rate, args.chaos_kill_rate, args.chaos_functions)
     except Exception as exc:
         say(f"localrun: could not start: {exc}", file=sys.stderr)
         return 1
