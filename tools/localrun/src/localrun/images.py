@@ -110,21 +110,41 @@ def build_wheelhouse(name: str, root: Path | None = None, *, force: bool = False
 
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
+    pool = wheel_pool()
     with tempfile.TemporaryDirectory() as tmp:
         req_file = Path(tmp) / "requirements.txt"
         req_file.write_text(requirements)
         for version in PYTHON_VERSIONS:
-            cmd = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "-q", "--only-binary=:all:",
-                   "--python-version", version, "--implementation", "cp", "-d", str(out), "-r", str(req_file)]
-            for plat in _platforms():
-                cmd += ["--platform", plat]
-            _run(cmd)
+            # Offline from the shared pool first; the package index is asked only for wheels the pool lacks.
+            try:
+                _pip_download(req_file, version, out, find_links=pool)
+            except BuildError:
+                _pip_download(req_file, version, pool)
+                _pip_download(req_file, version, out, find_links=pool)
     env = os.environ | {"SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
     # The service's own wheel and every workspace package it depends on (lambda-common today).
     for package in _workspace_dependencies(svc, root):
         _run([_uv(), "build", "--wheel", "--package", package, "--out-dir", str(out), "-q"], cwd=root, env=env)
     (out / ".stamp").write_text(digest)
     return out
+
+
+def wheel_pool() -> Path:
+    """Third-party wheels downloaded once and shared by every service's wheelhouse."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    pool = base / "lambda-microservices" / "wheels"
+    pool.mkdir(parents=True, exist_ok=True)
+    return pool
+
+
+def _pip_download(requirements: Path, version: str, dest: Path, *, find_links: Path | None = None) -> None:
+    cmd = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "-q", "--only-binary=:all:",
+           "--python-version", version, "--implementation", "cp", "-d", str(dest), "-r", str(requirements)]
+    if find_links is not None:
+        cmd += ["--no-index", "--find-links", str(find_links)]
+    for plat in _platforms():
+        cmd += ["--platform", plat]
+    _run(cmd)
 
 
 def _workspace_dependencies(svc: Service, root: Path) -> list[str]:
