@@ -27,6 +27,16 @@ def _clear_caches() -> None:
     consume_checkout.get_orders.cache_clear()
 
 
+def _drop_clients_moto_would_miss() -> None:
+    """The process-wide boto3 clients are reused across tests (creating them is the slow part), unless another
+    test left them bound to a custom endpoint, which moto does not intercept."""
+    endpoints = (aws.resource("dynamodb").meta.client.meta.endpoint_url, aws.client("events").meta.endpoint_url)
+    if not all(url.endswith(".amazonaws.com") for url in endpoints):
+        aws.client.cache_clear()
+        aws.resource.cache_clear()
+        aws._session.cache_clear()
+
+
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL") or n == "AWS_PROFILE"]:
@@ -36,6 +46,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     with mock_aws():
         _clear_caches()
+        _drop_clients_moto_would_miss()
         yield
     _clear_caches()
 
