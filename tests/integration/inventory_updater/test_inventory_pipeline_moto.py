@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -98,9 +99,12 @@ def pipeline(monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
         "AWS_DEFAULT_REGION": REGION,
     }.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    # moto intercepts only the default endpoints: drop any local-endpoint settings from the developer's shell.
+    for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL") or n == "AWS_PROFILE"]:
+        monkeypatch.delenv(name)
     with mock_aws():
         aws.client.cache_clear()
+        aws.resource.cache_clear()
         aws._session.cache_clear()
         s3 = boto3.client("s3", region_name=REGION)
         sqs = boto3.client("sqs", region_name=REGION)
@@ -137,6 +141,7 @@ def pipeline(monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
         ingest, updater = (importlib.import_module(m) for m in HANDLERS)
         yield Pipeline(s3, sqs, dynamodb, "uploads", notifications_url, queue_url, queue_arn, ingest, updater)
         aws.client.cache_clear()
+        aws.resource.cache_clear()
         aws._session.cache_clear()
         for module in HANDLERS:
             sys.modules.pop(module, None)

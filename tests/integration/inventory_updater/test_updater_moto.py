@@ -6,9 +6,11 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -21,6 +23,7 @@ from lambda_common import aws
 from moto import mock_aws
 
 REGION = "us-east-1"
+EVENTS = Path(__file__).parents[3] / "services" / "inventory_updater" / "events"
 
 
 @dataclass(frozen=True)
@@ -90,9 +93,12 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
         "POWERTOOLS_SERVICE_NAME": "inventory_updater",
     }.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    # moto intercepts only the default endpoints: drop any local-endpoint settings from the developer's shell.
+    for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL") or n == "AWS_PROFILE"]:
+        monkeypatch.delenv(name)
     with mock_aws():
         aws.client.cache_clear()
+        aws.resource.cache_clear()
         aws._session.cache_clear()
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         sqs = boto3.client("sqs", region_name=REGION)
@@ -116,6 +122,7 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
         handler = importlib.import_module("inventory_updater.handlers.consume_updates")
         yield Env(dynamodb, sqs, "inventory", queue_url, arn, handler)
         aws.client.cache_clear()
+        aws.resource.cache_clear()
         aws._session.cache_clear()
         sys.modules.pop("inventory_updater.handlers.consume_updates", None)
 
@@ -225,3 +232,19 @@ def test_a_dynamodb_failure_fails_only_the_affected_records(env: Env, monkeypatc
     p2_id = next(r["messageId"] for r in event["Records"] if '"P2"' in r["body"])
     # WHEN the batch is handled THEN only P2's message is retried
     assert env.invoke(event) == {"batchItemFailures": [{"itemIdentifier": p2_id}]}
+
+
+def test_the_sample_events_shipped_with_the_service_behave_as_named(env: Env) -> None:
+    def run(name: str) -> dict[str, Any]:
+        return env.invoke(json.loads((EVENTS / name).read_text()))
+
+    # GIVEN/WHEN the sample updates, their redelivery and a stale update THEN none fails
+    for name in ("sqs_updates.json", "sqs_updates.json", "sqs_stale_update.json"):
+        assert run(name) == {"batchItemFailures": []}
+    item = env.item("P001", "Warehouse A")
+    assert item is not None and item["quantity"] == {"N": "100"}
+    # AND in the poison sample only the two bad messages fail
+    poison = json.loads((EVENTS / "sqs_with_poison.json").read_text())
+    assert [f["itemIdentifier"] for f in run("sqs_with_poison.json")["batchItemFailures"]] == [
+        r["messageId"] for r in poison["Records"][1:]
+    ]
