@@ -300,7 +300,7 @@ def test_fault_injection_loses_nothing(env: Env) -> None:
         def settled() -> bool:
             attrs = sqs.get_queue_attributes(QueueUrl=env.queue_url("SourceQueue"), AttributeNames=["All"])
             a = attrs["Attributes"]
-            return a["ApproximateNumberOfMessages"] == "0" and a["ApproximateNumberOfMessagesNotVisible"] == "0"
+            return bool(a["ApproximateNumberOfMessages"] == "0" and a["ApproximateNumberOfMessagesNotVisible"] == "0")
 
         wait_for(settled, timeout=60)
     finally:
