@@ -129,7 +129,8 @@ class LambdaService:
         return result
 
     def _log_result(self, fn: Function, result: Result, corr: str, via: str, extra: str = "") -> None:
-        status = "ok" if result.ok else f"ERROR {result.error_type}: {(result.error_message or '')[:120]}"
+        message = " ".join((result.error_message or "").split())[:160]
+        status = "ok" if result.ok else f"ERROR {result.error_type}: {message}"
         self.journal.log(
             "invoke",
             f"{fn.logical_id} ({fn.service}) via {via}{extra}: {status} [{result.duration_ms:.0f} ms]",
