@@ -7,7 +7,6 @@ import os
 import subprocess
 
 import pytest
-
 from localrun.images import known_services, load_service
 from localrun.instance import FunctionSpec, start_instance
 
@@ -15,8 +14,12 @@ pytestmark = pytest.mark.docker
 
 
 def _image_base(tag: str) -> str:
-    out = subprocess.run(["docker", "image", "inspect", "-f", '{{index .Config.Labels "io.lambda-microservices.base"}}',
-                          tag], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["docker", "image", "inspect", "-f", '{{index .Config.Labels "io.lambda-microservices.base"}}', tag],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return out.stdout.strip()
 
 
@@ -52,13 +55,22 @@ def test_every_service_image_imports_its_handlers(service: str) -> None:
     svc = load_service(service)
     modules = sorted({h.rsplit(".", 1)[0] for h in svc.handlers.values()})
     env = ["-e", "POWERTOOLS_SERVICE_NAME=test"]
-    for var in ("PRODUCT_TABLE_NAME", "BASKET_TABLE_NAME", "ORDER_TABLE_NAME", "EVENT_BUS_NAME",
-                "INVENTORY_TABLE_NAME"):
+    for var in (
+        "PRODUCT_TABLE_NAME",
+        "BASKET_TABLE_NAME",
+        "ORDER_TABLE_NAME",
+        "EVENT_BUS_NAME",
+        "INVENTORY_TABLE_NAME",
+    ):
         env += ["-e", f"{var}=t"]
     env += ["-e", "INVENTORY_QUEUE_URL=http://127.0.0.1:4566/000000000000/q", "-e", "AWS_DEFAULT_REGION=us-east-1"]
     code = "import importlib,sys; [importlib.import_module(m) for m in sys.argv[1:]]"
-    proc = subprocess.run(["docker", "run", "--rm", "--network", "none", *env, "--entrypoint", "python3", service,
-                           "-c", code, *modules], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        ["docker", "run", "--rm", "--network", "none", *env, "--entrypoint", "python3", service, "-c", code, *modules],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     # THEN every module imports cleanly
     assert proc.returncode == 0, proc.stderr
 

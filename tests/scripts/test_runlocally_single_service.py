@@ -10,15 +10,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from localrun.instance import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _start(service: str, port: int, *flags: str) -> subprocess.Popen[str]:
-    proc = subprocess.Popen([str(ROOT / "runlocally.sh"), service, "--port", str(port), *flags], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(ROOT / "runlocally.sh"), service, "--port", str(port), *flags],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 300  # a docker-mode first run builds the image
     assert proc.stdout is not None
     lines = []
@@ -34,8 +39,14 @@ def _start(service: str, port: int, *flags: str) -> subprocess.Popen[str]:
 
 
 def _call(service: str, port: int, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(ROOT / "calllocally.sh"), service, *args], cwd=ROOT, capture_output=True, text=True,
-                          env=os.environ | {"PORT": str(port)}, timeout=120)
+    return subprocess.run(
+        [str(ROOT / "calllocally.sh"), service, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=os.environ | {"PORT": str(port)},
+        timeout=120,
+    )
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:
@@ -88,8 +99,13 @@ def test_port_in_use_is_reported_with_the_port() -> None:
     port = free_port()
     proc = _start("backtosource", port, "--process")
     try:
-        second = subprocess.run([str(ROOT / "runlocally.sh"), "backtosource", "--process", "--port", str(port)],
-                                cwd=ROOT, capture_output=True, text=True, timeout=60)
+        second = subprocess.run(
+            [str(ROOT / "runlocally.sh"), "backtosource", "--process", "--port", str(port)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     finally:
         _stop(proc)
     assert second.returncode != 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from localrun.images import BuildError, _workspace_dependencies, known_services, load_service, repo_root
 
 

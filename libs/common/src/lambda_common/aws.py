@@ -7,7 +7,7 @@ so a handler that never talks to AWS never pays for boto3. Endpoints come from t
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 
@@ -18,7 +18,7 @@ def _session() -> Any:
     return boto3.session.Session()
 
 
-@lru_cache(maxsize=None)
+@cache
 def client(service_name: str) -> Any:
     """Return the process-wide boto3 client for ``service_name`` (e.g. ``"dynamodb"``)."""
     from botocore.config import Config
@@ -27,7 +27,7 @@ def client(service_name: str) -> Any:
     return _session().client(service_name, config=Config(retries={"max_attempts": 4, "mode": "standard"}))
 
 
-@lru_cache(maxsize=None)
+@cache
 def resource(service_name: str) -> Any:
     """Return the process-wide boto3 resource for ``service_name``."""
     return _session().resource(service_name)

@@ -7,5 +7,5 @@ from typing import Any
 from lambda_common.hello import greet
 
 
-def handler(event: Any, context: Any) -> dict[str, Any]:
+def handler(event: Any, _context: Any) -> dict[str, Any]:
     return greet(event)

@@ -97,11 +97,30 @@ def build_wheelhouse(name: str, root: Path | None = None, *, force: bool = False
     root = root or repo_root()
     svc = load_service(name, root)
     out = svc.path / ".wheelhouse"
-    requirements = _run([_uv(), "export", "--frozen", "--package", svc.package, "--no-dev", "--no-hashes",
-                         "--no-emit-workspace", "--no-header", "--no-annotate"], cwd=root)
+    requirements = _run(
+        [
+            _uv(),
+            "export",
+            "--frozen",
+            "--package",
+            svc.package,
+            "--no-dev",
+            "--no-hashes",
+            "--no-emit-workspace",
+            "--no-header",
+            "--no-annotate",
+        ],
+        cwd=root,
+    )
     stamp = hashlib.sha256(requirements.encode())
-    for src in sorted([*(root / "libs").rglob("*.py"), *(root / "libs").rglob("pyproject.toml"),
-                       *(svc.path / "src").rglob("*.py"), svc.path / "pyproject.toml"]):
+    for src in sorted(
+        [
+            *(root / "libs").rglob("*.py"),
+            *(root / "libs").rglob("pyproject.toml"),
+            *(svc.path / "src").rglob("*.py"),
+            svc.path / "pyproject.toml",
+        ]
+    ):
         stamp.update(str(src.relative_to(root)).encode())
         stamp.update(src.read_bytes())
     digest = stamp.hexdigest()
@@ -138,8 +157,23 @@ def wheel_pool() -> Path:
 
 
 def _pip_download(requirements: Path, version: str, dest: Path, *, find_links: Path | None = None) -> None:
-    cmd = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "-q", "--only-binary=:all:",
-           "--python-version", version, "--implementation", "cp", "-d", str(dest), "-r", str(requirements)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--disable-pip-version-check",
+        "-q",
+        "--only-binary=:all:",
+        "--python-version",
+        version,
+        "--implementation",
+        "cp",
+        "-d",
+        str(dest),
+        "-r",
+        str(requirements),
+    ]
     if find_links is not None:
         cmd += ["--no-index", "--find-links", str(find_links)]
     for plat in _platforms():
@@ -182,8 +216,10 @@ def resolve_base_image(requested: str | None = None, *, log: bool = True) -> str
     if subprocess.run(["docker", "pull", "-q", PUBLIC_BASE_IMAGE], capture_output=True, timeout=300).returncode == 0:
         return PUBLIC_BASE_IMAGE
     if log:
-        print(f"no registry reachable for {PUBLIC_BASE_IMAGE}: using the offline base {OFFLINE_BASE_IMAGE}",
-              file=sys.stderr)
+        print(
+            f"no registry reachable for {PUBLIC_BASE_IMAGE}: using the offline base {OFFLINE_BASE_IMAGE}",
+            file=sys.stderr,
+        )
     if not _image_exists(OFFLINE_BASE_IMAGE):
         _build_offline_base()
     return OFFLINE_BASE_IMAGE
@@ -202,9 +238,22 @@ def build_image(name: str, base_image: str, root: Path | None = None, *, tag: st
     svc = load_service(name, root)
     build_wheelhouse(name, root)
     tag = tag or svc.name
-    proc = subprocess.run(["docker", "build", "-q", "-t", tag, "--build-arg", f"BASE_IMAGE={base_image}",
-                           "--label", f"io.lambda-microservices.base={base_image}", str(svc.path)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            "docker",
+            "build",
+            "-q",
+            "-t",
+            tag,
+            "--build-arg",
+            f"BASE_IMAGE={base_image}",
+            "--label",
+            f"io.lambda-microservices.base={base_image}",
+            str(svc.path),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0:
         raise BuildError(f"docker build of {name} failed:\n{proc.stderr.strip()[-3000:]}")
     return tag
@@ -215,8 +264,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=("list", "wheelhouse", "build"))
     parser.add_argument("services", nargs="*")
     parser.add_argument("--all", action="store_true", help="every service under services/")
-    parser.add_argument("--base", help=f"base image (default: $BASE_IMAGE, else {PUBLIC_BASE_IMAGE}, "
-                        f"else the offline {OFFLINE_BASE_IMAGE})")
+    parser.add_argument(
+        "--base",
+        help=f"base image (default: $BASE_IMAGE, else {PUBLIC_BASE_IMAGE}, else the offline {OFFLINE_BASE_IMAGE})",
+    )
     parser.add_argument("--force", action="store_true", help="rebuild wheelhouses even when up to date")
     args = parser.parse_args(argv)
     try:

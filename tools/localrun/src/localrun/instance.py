@@ -30,8 +30,14 @@ CONTAINER_LABEL = "io.lambda-microservices.localrun"
 
 # Environment every instance gets, as Lambda would set it. Credentials are dummies unless the caller's
 # environment has real ones (a single-service run may talk to a real account).
-_PASSTHROUGH = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION",
-                "AWS_ENDPOINT_URL")
+_PASSTHROUGH = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL",
+)
 
 
 @dataclass(frozen=True)
@@ -127,8 +133,9 @@ def _parse_error(body: bytes, function_error_header: str | None) -> tuple[str | 
 class RieInstance:
     """A running RIE with one handler. Use ``invoke`` for one request at a time; ``stop`` when done."""
 
-    def __init__(self, spec: FunctionSpec, mode: str, host: str, port: int, proc: subprocess.Popen[bytes],
-                 container: str | None) -> None:
+    def __init__(
+        self, spec: FunctionSpec, mode: str, host: str, port: int, proc: subprocess.Popen[bytes], container: str | None
+    ) -> None:
         self.spec = spec
         self.mode = mode
         self.host = host
@@ -228,21 +235,46 @@ def start_instance(
     if mode == "process":
         cmd = [str(rie), *rie_args, python or sys.executable, "-m", "awslambdaric", spec.handler]
         proc_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | env
-        proc = subprocess.Popen(cmd, env=proc_env, stdout=output, stderr=subprocess.STDOUT if output else None,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            env=proc_env,
+            stdout=output,
+            stderr=subprocess.STDOUT if output else None,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     elif mode == "docker":
         image = spec.image or spec.service
         if subprocess.run(["docker", "image", "inspect", image], capture_output=True).returncode != 0:
-            raise InstanceError(f"image {image!r} not found; build it with: python -m localrun.images build {spec.service}")
+            raise InstanceError(
+                f"image {image!r} not found; build it with: python -m localrun.images build {spec.service}"
+            )
         container = f"localrun-{spec.name.lower()[:40]}-{uuid.uuid4().hex[:8]}"
-        cmd = ["docker", "run", "--rm", "--name", container, "--network", "host",
-               "--label", f"{CONTAINER_LABEL}={os.getpid()}",
-               "-v", f"{Path(rie).resolve()}:{CONTAINER_RIE_PATH}:ro", "--entrypoint", CONTAINER_RIE_PATH]
+        cmd = [
+            "docker",
+            "run",
+            "--rm",
+            "--name",
+            container,
+            "--network",
+            "host",
+            "--label",
+            f"{CONTAINER_LABEL}={os.getpid()}",
+            "-v",
+            f"{Path(rie).resolve()}:{CONTAINER_RIE_PATH}:ro",
+            "--entrypoint",
+            CONTAINER_RIE_PATH,
+        ]
         for key, value in env.items():
             cmd += ["-e", f"{key}={value}"]
         cmd += [image, *rie_args, "python3", "-m", "awslambdaric", spec.handler]
-        proc = subprocess.Popen(cmd, stdout=output, stderr=subprocess.STDOUT if output else None,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            stdout=output,
+            stderr=subprocess.STDOUT if output else None,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     else:
         raise ValueError(f"unknown mode {mode!r}: use 'docker' or 'process'")
     instance = RieInstance(spec, mode, host, port, proc, container)

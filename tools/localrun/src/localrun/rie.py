@@ -70,8 +70,18 @@ def _from_release(arch: str, dest: Path, timeout_s: float) -> Path:
 def _from_sam_cli_wheel(arch: str, dest: Path) -> Path:
     member = f"samcli/local/rapid/aws-lambda-rie-{arch}"
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "-q",
-               "-d", tmp, f"aws-sam-cli=={SAM_CLI_VERSION}"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "-q",
+            "-d",
+            tmp,
+            f"aws-sam-cli=={SAM_CLI_VERSION}",
+        ]
         subprocess.run(cmd, check=True, capture_output=True, timeout=300)
         wheel = next(Path(tmp).glob("aws_sam_cli-*.whl"))
         with zipfile.ZipFile(wheel) as zf:
@@ -102,14 +112,16 @@ def ensure_rie(*, allow_download: bool = True, download_timeout_s: float = 5.0) 
         try:
             return _from_sam_cli_wheel(arch, cached)
         except Exception as exc:  # noqa: BLE001
-            detail = exc.stderr.decode(errors="replace").strip()[-300:] if hasattr(exc, "stderr") and exc.stderr else exc
+            detail = (
+                exc.stderr.decode(errors="replace").strip()[-300:] if hasattr(exc, "stderr") and exc.stderr else exc
+            )
             failures.append(f"aws-sam-cli wheel: {detail}")
     raise RieUnavailableError(
         "could not provision the Lambda Runtime Interface Emulator.\n"
         + "".join(f"  - {f}\n" for f in failures)
         + "Fix one of these:\n"
-        f"  * download aws-lambda-rie{'' if arch == 'x86_64' else '-arm64'} from the aws-lambda-runtime-interface-emulator"
-        " GitHub releases and set RIE_PATH=/path/to/it\n"
+        f"  * download aws-lambda-rie{'' if arch == 'x86_64' else '-arm64'} from the GitHub releases of"
+        " aws-lambda-runtime-interface-emulator and set RIE_PATH=/path/to/it\n"
         f"  * or make PyPI reachable (pip download aws-sam-cli=={SAM_CLI_VERSION}) and run again\n"
         f"  * or copy the binary to {cached}"
     )

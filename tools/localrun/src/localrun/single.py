@@ -49,8 +49,9 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - a linear CLI flo
     else:
         handler = svc.handler
     if port_in_use(args.port):
-        return _fail(f"port {args.port} on 127.0.0.1 is already in use (another runlocally.sh?); "
-                     "stop it or pass --port N")
+        return _fail(
+            f"port {args.port} on 127.0.0.1 is already in use (another runlocally.sh?); stop it or pass --port N"
+        )
     env = dict(item.split("=", 1) for item in args.env if "=" in item)
 
     if args.mode == "docker" and not docker_available():
@@ -68,8 +69,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - a linear CLI flo
     except (BuildError, InstanceError, RieUnavailableError) as exc:
         return _fail(str(exc))
 
-    print(f"serving {svc.name} ({handler}) on {instance.url}\n"
-          f"try: ./calllocally.sh {svc.name}    (Ctrl-C to stop)", flush=True)
+    print(
+        f"serving {svc.name} ({handler}) on {instance.url}\ntry: ./calllocally.sh {svc.name}    (Ctrl-C to stop)",
+        flush=True,
+    )
 
     def stop(signum: int, frame: Any) -> None:  # noqa: ARG001 - signal handler signature
         raise KeyboardInterrupt
