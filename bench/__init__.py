@@ -1,0 +1,1 @@
+"""Benchmarks with budgets (issue 7): ``python -m bench --help``. Not part of the test run."""

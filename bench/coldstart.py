@@ -1,0 +1,371 @@
+"""Figure 1 (cold start per function) and figure 6 (the raw floor), each function under its own fresh RIE.
+
+Cold start = from starting a fresh instance (process or container) to the first successful response of a real
+request, against a moto server started here. RIE initialises lazily, so that is start + first invoke. The init
+phase alone comes from RIE's ``INIT REPORT`` log line; the import time from ``python -X importtime``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.common import (
+    FLOOR_DIR,
+    REGION,
+    Row,
+    Sheet,
+    boto,
+    image_tag,
+    init_ms_from_log,
+    moto_server,
+    rest_event,
+    sample_event,
+)
+
+PRODUCT_ID = "1b8f2d3e-7c1a-4f0e-9a55-0c2d7a6b9e11"
+USER = "swn"
+BUCKET = "inventory-uploads-bucket"
+CSV_KEY = "uploads/sample_file.csv"
+TABLES = {  # name -> (partition key, sort key)
+    "bench-product": ("id", None),
+    "bench-basket": ("userName", None),
+    "bench-order": ("userName", "orderDate"),
+    "bench-inventory": ("product_id", "location"),
+}
+
+
+@dataclass
+class Target:
+    key: str  # what the table shows, e.g. "product api"
+    service: str
+    handler: str
+    kind: str  # "rest" or "event"
+    event: Callable[[dict[str, str]], dict[str, Any]]
+    env: dict[str, str] = field(default_factory=dict)
+    pythonpath: str | None = None  # floor handlers live under bench/floor
+
+
+def _sqs_event(body: dict[str, Any]) -> dict[str, Any]:
+    event = sample_event("ordering", "sqs-checkout.json")
+    record = event["Records"][0]
+    record["body"] = json.dumps(body)
+    record["eventSourceARN"] = f"arn:aws:sqs:{REGION}:000000000000:InventoryQueue"
+    return {"Records": [record]}
+
+
+def _s3_event(_: dict[str, str]) -> dict[str, Any]:
+    return sample_event("inventory_ingest", "s3_object_created.json")
+
+
+def targets() -> list[Target]:
+    ddb = {
+        "PRODUCT_TABLE_NAME": "bench-product",
+        "BASKET_TABLE_NAME": "bench-basket",
+        "ORDER_TABLE_NAME": "bench-order",
+        "INVENTORY_TABLE_NAME": "bench-inventory",
+        "EVENT_BUS_NAME": "default",
+    }
+    update = {"product_id": "P00001", "location": "Store 1", "quantity": 5, "update_date": "2026-11-23"}
+    return [
+        Target(
+            "product api GET /product/{id}",
+            "product",
+            "product.handlers.api.handler",
+            "rest",
+            lambda _: rest_event(
+                "product", "get-product.json", path=f"/product/{PRODUCT_ID}", path_params={"id": PRODUCT_ID}
+            ),
+            ddb,
+        ),
+        Target(
+            "basket api GET /basket/{user}",
+            "basket",
+            "basket.handlers.api.handler",
+            "rest",
+            lambda _: rest_event("basket", "get-basket.json"),
+            ddb,
+        ),
+        Target(
+            "ordering api GET /order/{user}",
+            "ordering",
+            "ordering.handlers.api.handler",
+            "rest",
+            lambda _: rest_event("ordering", "get-user-orders.json"),
+            ddb,
+        ),
+        Target(
+            "backtosource handler",
+            "backtosource",
+            "backtosource.handler.handler",
+            "event",
+            lambda _: sample_event("backtosource", "hello.json"),
+        ),
+        Target(
+            "toanother handler",
+            "toanother",
+            "toanother.handler.handler",
+            "event",
+            lambda _: sample_event("toanother", "hello.json"),
+        ),
+        Target(
+            "dlq_demo process",
+            "dlq_demo",
+            "dlq_demo.handlers.process.handler",
+            "event",
+            lambda _: sample_event("dlq_demo", "direct_pass.json"),
+        ),
+        Target(
+            "basket consume_price_changed",
+            "basket",
+            "basket.handlers.consume_price_changed.handler",
+            "event",
+            lambda _: sample_event("basket", "price-changed.json"),
+            ddb,
+        ),
+        Target(
+            "ordering consume_checkout",
+            "ordering",
+            "ordering.handlers.consume_checkout.handler",
+            "event",
+            lambda _: sample_event("ordering", "sqs-checkout.json"),
+            ddb,
+        ),
+        Target(
+            "inventory_ingest ingest_csv",
+            "inventory_ingest",
+            "inventory_ingest.handlers.ingest_csv.handler",
+            "event",
+            _s3_event,
+            {},
+        ),
+        Target(
+            "inventory_updater consume_updates",
+            "inventory_updater",
+            "inventory_updater.handlers.consume_updates.handler",
+            "event",
+            lambda _: _sqs_event(update),
+            ddb,
+        ),
+    ]
+
+
+def floor_targets() -> list[Target]:
+    floor = str(FLOOR_DIR)
+    return [
+        Target("floor raw handler", "floor", "raw_floor.handler", "event", lambda _: {"ping": 1}, pythonpath=floor),
+        Target(
+            "floor FastAPI+Mangum GET",
+            "floor",
+            "asgi_floor.handler",
+            "rest",
+            lambda _: rest_event(
+                "product", "get-product.json", path=f"/product/{PRODUCT_ID}", path_params={"id": PRODUCT_ID}
+            ),
+            pythonpath=floor,
+        ),
+    ]
+
+
+def provision(endpoint: str) -> str:
+    """Tables, a seeded product, the upload bucket with a small CSV and the inventory queue; returns the queue URL."""
+    ddb = boto("dynamodb", endpoint)
+    for name, (pk, sk) in TABLES.items():
+        keys = [{"AttributeName": pk, "KeyType": "HASH"}] + ([{"AttributeName": sk, "KeyType": "RANGE"}] if sk else [])
+        attrs = [{"AttributeName": a, "AttributeType": "S"} for a in (pk, sk) if a]
+        ddb.create_table(TableName=name, KeySchema=keys, AttributeDefinitions=attrs, BillingMode="PAY_PER_REQUEST")
+    ddb.put_item(
+        TableName="bench-product",
+        Item={
+            "id": {"S": PRODUCT_ID},
+            "name": {"S": "IPhone X"},
+            "description": {"S": "phone"},
+            "price": {"N": "950.40"},
+            "category": {"S": "Phone"},
+        },
+    )
+    s3 = boto("s3", endpoint)
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_object(
+        Bucket=BUCKET,
+        Key=CSV_KEY,
+        Body=b"product_id,location,quantity,update_date\nP00001,Store 1,5,2026-11-23\nP00002,Store 2,7,2026-11-23\n",
+    )
+    url: str = boto("sqs", endpoint).create_queue(QueueName="bench-inventory")["QueueUrl"]
+    _seed_basket(endpoint)
+    return url
+
+
+def _seed_basket(endpoint: str) -> None:
+    """Create the sample user's basket through the basket API itself (in a throw-away process), so the cold-start
+    GET finds one and the item has exactly the shape the service writes."""
+    event = json.dumps(rest_event("basket", "create-basket.json"))
+    code = (
+        "import json, sys\n"
+        "from basket.handlers.api import handler\n"
+        "class Ctx: aws_request_id = 'seed'; function_name = 'seed'\n"
+        "out = handler(json.loads(sys.stdin.read()), Ctx())\n"
+        "print(out['statusCode'], out.get('body', '')[:300])\n"
+    )
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "BASKET_TABLE_NAME": "bench-basket",
+        "PRODUCT_TABLE_NAME": "bench-product",
+        "EVENT_BUS_NAME": "default",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], input=event, env=env, capture_output=True, text=True, timeout=120
+    )
+    if not out.stdout.startswith(("200", "201")):
+        raise RuntimeError(f"seeding the basket failed: {out.stdout[-500:]} {out.stderr[-1500:]}")
+
+
+def succeeded(target: Target, result: Any) -> tuple[bool, str]:
+    if not result.ok:
+        return False, f"{result.error_type}: {result.error_message}"
+    doc = result.json()
+    if target.kind == "rest":
+        status = doc.get("statusCode") if isinstance(doc, dict) else None
+        return status == 200, f"HTTP {status}: {str(doc)[:200]}"
+    if isinstance(doc, dict) and doc.get("batchItemFailures"):
+        return False, f"batch failures: {doc['batchItemFailures']}"
+    return True, ""
+
+
+def _spec(target: Target, endpoint: str, queue_url: str, mode: str) -> Any:
+    from localrun.instance import FunctionSpec
+
+    env = {
+        "AWS_ENDPOINT_URL": endpoint,
+        "INVENTORY_QUEUE_URL": queue_url,
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        **target.env,
+    }
+    if target.pythonpath:
+        env["PYTHONPATH"] = target.pythonpath
+    image = image_tag(target.service) if mode == "docker" else None
+    return FunctionSpec(
+        name=f"bench-{target.service}", service=target.service, handler=target.handler, env=env, image=image
+    )
+
+
+def cold_runs(
+    target: Target, endpoint: str, queue_url: str, mode: str, runs: int, warm_invokes: int = 0
+) -> tuple[list[float], list[float], list[float], list[float], str]:
+    """Fresh instances, ``runs`` times: (total ms, init ms, first-invoke ms, warm invoke ms, failure note)."""
+    from localrun.instance import start_instance
+
+    spec = _spec(target, endpoint, queue_url, mode)
+    payload = json.dumps(target.event({})).encode()
+    totals: list[float] = []
+    inits: list[float] = []
+    firsts: list[float] = []
+    warm: list[float] = []
+    note = ""
+    for _ in range(runs):
+        with tempfile.NamedTemporaryFile(prefix="bench-rie-", suffix=".log", delete=False) as log:
+            log_path = Path(log.name)
+            started = time.perf_counter()
+            instance = start_instance(spec, mode, output=log)
+            try:
+                result = instance.invoke(payload)
+                total = (time.perf_counter() - started) * 1000
+                ok, why = succeeded(target, result)
+                if not ok:
+                    note = f"first response not successful: {why}"
+                    continue
+                totals.append(total)
+                firsts.append(result.duration_ms)
+                init = init_ms_from_log(log_path)
+                if init is not None:
+                    inits.append(init)
+                for _ in range(warm_invokes):
+                    warm.append(instance.invoke(payload).duration_ms)
+            finally:
+                instance.stop()
+                log_path.unlink(missing_ok=True)
+    return totals, inits, firsts, warm, note
+
+
+def import_ms(target: Target, env: dict[str, str], runs: int) -> list[float]:
+    """Cumulative ``-X importtime`` of the handler's module in fresh interpreters (settings env set)."""
+    module = target.handler.rsplit(".", 1)[0]
+    proc_env = {**os.environ, **env}
+    if target.pythonpath:
+        proc_env["PYTHONPATH"] = target.pythonpath
+    values = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+            env=proc_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        for line in out.stderr.splitlines():
+            parts = [p.strip() for p in line.removeprefix("import time:").split("|")]
+            if len(parts) == 3 and parts[2] == module:
+                values.append(int(parts[1]) / 1000)
+    return values
+
+
+def run(
+    sheet: Sheet, modes: list[str], runs: int, include_floor: bool, include_services: bool, label: str | None = None
+) -> None:
+    """``label`` names the mode in the table (e.g. process+pyc) when it differs from the instance mode."""
+    chosen = (targets() if include_services else []) + (floor_targets() if include_floor else [])
+    with moto_server() as endpoint:
+        queue_url = provision(endpoint)
+        env_for_import = {
+            "AWS_ENDPOINT_URL": endpoint,
+            "INVENTORY_QUEUE_URL": queue_url,
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_DEFAULT_REGION": REGION,
+        }
+        for target in chosen:
+            figure = "floor" if target.service == "floor" else "cold"
+            for mode in modes:
+                if mode == "docker" and target.pythonpath:
+                    sheet.add(Row.na(figure, target.key, "cold start", mode, "floor handlers run as processes only"))
+                    continue
+                if mode == "docker" and image_tag(target.service) is None:
+                    sheet.add(Row.na(figure, target.key, "cold start", mode, f"no image {target.service}"))
+                    continue
+                warm_n = 20 if figure == "floor" else 0
+                try:
+                    totals, inits, firsts, warm, note = cold_runs(target, endpoint, queue_url, mode, runs, warm_n)
+                except Exception as exc:  # noqa: BLE001 - a figure that cannot be produced is reported, not fatal
+                    sheet.add(Row.na(figure, target.key, "cold start", mode, f"{type(exc).__name__}: {exc}"[:300]))
+                    continue
+                shown = label or mode
+                sheet.add(Row.runs(figure, target.key, "cold start", "ms", shown, totals, note))
+                sheet.add(Row.runs(figure, target.key, "init (INIT REPORT)", "ms", shown, inits))
+                sheet.add(Row.runs(figure, target.key, "first invoke", "ms", shown, firsts))
+                if warm:
+                    sheet.add(Row.dist(figure, target.key, "warm invoke via RIE", "ms", shown, warm))
+            if mode != "docker":
+                sheet.add(
+                    Row.runs(
+                        figure,
+                        target.key,
+                        "import (-X importtime)",
+                        "ms",
+                        label or "process",
+                        import_ms(target, {**env_for_import, **target.env}, runs),
+                    )
+                )

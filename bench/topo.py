@@ -1,0 +1,477 @@
+"""Figures 2-4 through the whole local topology (``python -m localrun.topology``): warm latency through the local
+REST API and straight to RIE, checkout -> order visible, inventory throughput and ingest peak memory.
+
+The topology runs on free loopback ports (so a developer's ``./runlocally.sh`` on :3000/:4566 is left alone);
+``--api-port 3000`` pins the API port.
+"""
+
+from __future__ import annotations
+
+import csv
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.common import REPO, Row, Sheet, boto, free_port, rest_event, sample_event
+
+START_TIMEOUT_S = 420
+
+
+@dataclass
+class Topo:
+    endpoint: str
+    api_port: int
+    log_path: Path
+    mode: str
+
+    def client(self, service: str) -> Any:
+        return boto(service, self.endpoint)
+
+
+def synth(stacks: list[str], outdir: Path) -> None:
+    code = (
+        "import aws_cdk as cdk\n"
+        "from infra.app import build_app, cdk_json_context\n"
+        f"app = cdk.App(outdir={str(outdir)!r}, context=cdk_json_context())\n"
+        f"build_app(app, only={stacks!r}).synth()\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, capture_output=True, timeout=900)
+
+
+@contextmanager
+def topology(stacks: list[str], mode: str, time_scale: float, api_port: int | None) -> Iterator[Topo]:
+    workdir = Path(tempfile.mkdtemp(prefix="bench-topology-"))
+    print(f"  synthesising {','.join(stacks)} into {workdir} ...", flush=True)
+    synth(stacks, workdir / "cdk.out")
+    port, api = free_port(), api_port or free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "localrun.topology",
+        "--cdk-out",
+        str(workdir / "cdk.out"),
+        "--stacks",
+        ",".join(stacks),
+        "--time-scale",
+        str(time_scale),
+        "--mode",
+        mode,
+        "--port",
+        str(port),
+        "--api-port",
+        str(api),
+    ]
+    log_path = workdir / "localrun.log"
+    log = log_path.open("w")
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    ready = threading.Event()
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            log.write(line)
+            log.flush()
+            if line.strip() == "READY":
+                ready.set()
+
+    threading.Thread(target=pump, daemon=True).start()
+    started = time.monotonic()
+    while not ready.is_set() and proc.poll() is None and time.monotonic() - started < START_TIMEOUT_S:
+        ready.wait(0.5)
+    try:
+        if not ready.is_set():
+            tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
+            raise RuntimeError(f"topology did not start (log {log_path}):\n{tail}")
+        print(f"  topology READY in {time.monotonic() - started:.1f} s (log {log_path})", flush=True)
+        yield Topo(f"http://127.0.0.1:{port}", api, log_path, mode)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)
+        log.close()
+
+
+def call_api(port: int, method: str, path: str, body: Any = None, timeout: float = 60) -> tuple[int, Any, float]:
+    """One request on a fresh loopback connection: (status, parsed body, ms)."""
+    data = json.dumps(body).encode() if body is not None else None
+    started = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=data, headers={"Content-Type": "application/json"} if data else {})
+        resp = conn.getresponse()
+        raw = resp.read()
+        status = resp.status
+    finally:
+        conn.close()
+    ms = (time.perf_counter() - started) * 1000
+    try:
+        parsed = json.loads(raw) if raw else None
+    except ValueError:
+        parsed = raw.decode(errors="replace")
+    return status, parsed, ms
+
+
+def load(call: Callable[[int], float], count: int, concurrency: int, budget_s: float) -> list[float]:
+    """``count`` calls over ``concurrency`` threads, stopping early at ``budget_s``; returns their latencies."""
+    deadline = time.monotonic() + budget_s
+    per_thread = max(1, count // concurrency)
+
+    def worker(w: int) -> list[float]:
+        out = []
+        for i in range(per_thread):
+            if time.monotonic() > deadline:
+                break
+            out.append(call(w * per_thread + i))
+        return out
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        return [ms for part in pool.map(worker, range(concurrency)) for ms in part]
+
+
+def _find(names: list[str], *parts: str, exclude: tuple[str, ...] = ()) -> str:
+    found = [
+        n
+        for n in names
+        if all(p.lower() in n.lower() for p in parts) and not any(x.lower() in n.lower() for x in exclude)
+    ]
+    if len(found) != 1:
+        raise RuntimeError(f"expected one name with {parts}, found {found}")
+    return found[0]
+
+
+# --- figure 2 and 3 --------------------------------------------------------------------------------------------
+
+
+def ecommerce(sheet: Sheet, topo: Topo, requests: int, runs: int, *, latency: bool, checkout: bool) -> None:
+    api, mode = topo.api_port, topo.mode
+    create = json.loads(sample_event("product", "create-product.json")["body"])
+    status, product, _ = call_api(api, "POST", "/product", create)
+    if status != 201:
+        for metric in ("GET /product/{id}", "POST /basket", "checkout -> order visible"):
+            sheet.add(Row.na("latency", "local API", metric, mode, f"seeding POST /product gave {status}: {product}"))
+        return
+    pid = product["id"]
+    basket_body = json.loads(sample_event("basket", "create-basket.json")["body"])
+    basket_body["items"][0]["productId"] = pid
+
+    def get_product(_: int) -> float:
+        status, body, ms = call_api(api, "GET", f"/product/{pid}")
+        if status != 200:
+            raise RuntimeError(f"GET /product/{pid}: {status} {body}")
+        return ms
+
+    def post_basket(i: int) -> float:
+        status, body, ms = call_api(api, "POST", "/basket", {**basket_body, "userName": f"bench-{i % 50}"})
+        if status not in (200, 201):
+            raise RuntimeError(f"POST /basket: {status} {body}")
+        return ms
+
+    if checkout and not latency:
+        run_checkout(sheet, topo, pid, runs)
+        return
+    for name, call in (("GET /product/{id}", get_product), ("POST /basket", post_basket)):
+        for concurrency in (1, 8):
+            try:
+                load(call, 8 * concurrency + 16, concurrency, 120)  # warm-up: grows the pool to what this needs
+                values = load(call, requests, concurrency, 120)
+                sheet.add(
+                    Row.dist(
+                        "latency",
+                        f"local API c={concurrency}",
+                        name,
+                        "ms",
+                        mode,
+                        values,
+                        note="incl. moto behind the :4566 gateway",
+                    )
+                )
+            except Exception as exc:  # noqa: BLE001 - report the figure as missing, keep going
+                sheet.add(Row.na("latency", f"local API c={concurrency}", name, mode, f"{exc}"[:300]))
+    raw_rie(sheet, topo, pid, basket_body, requests)
+    if checkout:
+        run_checkout(sheet, topo, pid, runs)
+
+
+def raw_rie(sheet: Sheet, topo: Topo, pid: str, basket_body: dict[str, Any], requests: int) -> None:
+    """The same requests as API Gateway events straight to a warm RIE of the same image, on the same endpoint."""
+    from localrun.instance import FunctionSpec, start_instance
+
+    tables = topo.client("dynamodb").list_tables()["TableNames"]
+    env = {
+        "AWS_ENDPOINT_URL": topo.endpoint,
+        "PRODUCT_TABLE_NAME": _find(tables, "product"),
+        "BASKET_TABLE_NAME": _find(tables, "basket"),
+        "EVENT_BUS_NAME": "bench-unused",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+    cases = [
+        (
+            "GET /product/{id}",
+            "product",
+            "product.handlers.api.handler",
+            rest_event("product", "get-product.json", path=f"/product/{pid}", path_params={"id": pid}),
+        ),
+        (
+            "POST /basket",
+            "basket",
+            "basket.handlers.api.handler",
+            rest_event("basket", "create-basket.json", body=json.dumps({**basket_body, "userName": "bench-raw"})),
+        ),
+    ]
+    for name, service, handler, event in cases:
+        spec = FunctionSpec(
+            name=f"bench-raw-{service}",
+            service=service,
+            handler=handler,
+            env=env,
+            image=f"{service}:latest" if topo.mode == "docker" else None,
+        )
+        try:
+            with start_instance(spec, topo.mode, output=subprocess.DEVNULL) as instance:
+                payload = json.dumps(event).encode()
+                values = []
+                for i in range(16 + requests):
+                    result = instance.invoke(payload)
+                    doc = result.json() if result.ok else None
+                    if not result.ok or not isinstance(doc, dict) or doc.get("statusCode", 500) >= 300:
+                        raise RuntimeError(f"{name} straight to RIE failed: {result.error_message or doc}")
+                    if i >= 16:
+                        values.append(result.duration_ms)
+            sheet.add(
+                Row.dist(
+                    "latency",
+                    "straight to RIE c=1",
+                    name,
+                    "ms",
+                    topo.mode,
+                    values,
+                    note="same endpoint and table as the local API run",
+                )
+            )
+        except Exception as exc:  # noqa: BLE001
+            sheet.add(Row.na("latency", "straight to RIE c=1", name, topo.mode, f"{exc}"[:300]))
+
+
+def _has_orders(body: Any) -> bool:
+    items = body.get("items") if isinstance(body, dict) else body
+    return isinstance(items, list) and len(items) > 0
+
+
+def run_checkout(sheet: Sheet, topo: Topo, pid: str, runs: int) -> None:
+    api = topo.api_port
+    checkout_body = json.loads(sample_event("basket", "checkout.json")["body"])
+    basket_body = json.loads(sample_event("basket", "create-basket.json")["body"])
+    basket_body["items"][0]["productId"] = pid
+    values: list[float] = []
+    note = ""
+    for _ in range(runs + 1):  # the first run warms the consumer and is not counted
+        user = f"bench-co-{uuid.uuid4().hex[:10]}"
+        status, body, _ = call_api(api, "POST", "/basket", {**basket_body, "userName": user})
+        if status not in (200, 201):
+            note = f"POST /basket gave {status}: {body}"
+            break
+        started = time.perf_counter()
+        status, body, _ = call_api(api, "POST", "/basket/checkout", {**checkout_body, "userName": user})
+        if status >= 300:
+            note = f"POST /basket/checkout gave {status}: {body}"
+            break
+        deadline = time.monotonic() + 60
+        seen = False
+        while time.monotonic() < deadline:
+            status, body, _ = call_api(api, "GET", f"/order/{user}")
+            if status == 200 and _has_orders(body):
+                seen = True
+                break
+            time.sleep(0.005)
+        elapsed = (time.perf_counter() - started) * 1000
+        if not seen:
+            note = f"order for {user} not visible within 60 s"
+            break
+        values.append(elapsed)
+    sheet.add(
+        Row.dist(
+            "checkout",
+            "POST checkout -> GET order",
+            "order visible",
+            "ms",
+            topo.mode,
+            values[1:],
+            note=note or "first run (warm-up) excluded",
+        )
+    )
+
+
+# --- figure 4 ----------------------------------------------------------------------------------------------------
+
+
+def _expected_keys(path: Path, rows: int, bad_share: float) -> int:
+    from inventory_ingest.generate import is_bad
+
+    keys = set()
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        for index, row in enumerate(csv.DictReader(fh)):
+            if not is_bad(index, bad_share):
+                keys.add((row["product_id"], row["location"]))
+    assert index + 1 == rows
+    return len(keys)
+
+
+def _ingest_hwm_kb() -> int | None:
+    """Peak RSS (VmHWM) of the ingest function's runtime process(es) in process mode."""
+    peak = None
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            if b"awslambdaric" not in cmdline or not any(b"inventory_ingest.handlers" in c for c in cmdline):
+                continue
+            for line in (proc / "status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    value = int(line.split()[1])
+                    peak = value if peak is None else max(peak, value)
+        except OSError:
+            continue
+    return peak
+
+
+def _clear(table: Any, ddb: Any) -> None:
+    scan: dict[str, Any] = {
+        "TableName": table,
+        "ProjectionExpression": "product_id, #l",
+        "ExpressionAttributeNames": {"#l": "location"},
+    }
+    while True:
+        page = ddb.scan(**scan)
+        items = page.get("Items", [])
+        for start in range(0, len(items), 25):
+            ddb.batch_write_item(
+                RequestItems={table: [{"DeleteRequest": {"Key": it}} for it in items[start : start + 25]]}
+            )
+        if "LastEvaluatedKey" not in page:
+            return
+        scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _count(table: str, ddb: Any) -> int:
+    total, scan = 0, {"TableName": table, "Select": "COUNT"}
+    while True:
+        page = ddb.scan(**scan)
+        total += int(page["Count"])
+        if "LastEvaluatedKey" not in page:
+            return total
+        scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def inventory(sheet: Sheet, topo: Topo, sizes: list[int], runs: int, limit_s: float) -> None:
+    mode = topo.mode
+    s3, ddb, sqs = topo.client("s3"), topo.client("dynamodb"), topo.client("sqs")
+    bucket = _find([b["Name"] for b in s3.list_buckets()["Buckets"]], "upload")
+    table = _find(ddb.list_tables()["TableNames"], "inventory")
+    queue = _find(
+        [q.rsplit("/", 1)[1] for q in sqs.list_queues().get("QueueUrls", [])],
+        "update",
+        exclude=("dlq", "dead", "failure", "shadow", "reject"),
+    )
+    queue = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    workdir = Path(tempfile.mkdtemp(prefix="bench-inventory-"))
+    for rows in sizes:
+        path = workdir / f"inventory-{rows}.csv"
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "inventory_ingest.generate",
+                "--rows",
+                str(rows),
+                "--bad-share",
+                "0.01",
+                "--seed",
+                "7",
+                "-o",
+                str(path),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+        expected = _expected_keys(path, rows, 0.01)
+        rates: list[float] = []
+        note = f"{expected} distinct keys; done = table has them all and the queue is empty"
+        for run in range(runs):
+            _clear(table, ddb)
+            key = f"bench/{rows}-{run}-{uuid.uuid4().hex[:6]}.csv"
+            started = time.perf_counter()
+            s3.upload_file(str(path), bucket, key)
+            done = False
+            stored = 0
+            while time.perf_counter() - started < limit_s:
+                time.sleep(0.5)
+                stored = _count(table, ddb)
+                if stored >= expected:
+                    attrs = sqs.get_queue_attributes(
+                        QueueUrl=queue,
+                        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+                    )["Attributes"]
+                    if (
+                        int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+                        == 0
+                    ):
+                        done = True
+                        break
+            elapsed = time.perf_counter() - started
+            if not done:
+                note = (
+                    f"MISSED: not done within {limit_s:.0f} s ({stored}/{expected} keys stored, "
+                    f"~{stored / elapsed:.0f} keys/s)"
+                )
+                break
+            rates.append(rows / elapsed)
+            print(f"    {rows} rows in {elapsed:.1f} s", flush=True)
+        sheet.add(Row.runs("inventory", f"{rows:,} rows (1% bad)", "throughput", "rows/s", mode, rates, note))
+        if rates:
+            sheet.add(
+                Row.runs("inventory", f"{rows:,} rows (1% bad)", "end to end", "s", mode, [rows / r for r in rates])
+            )
+        hwm = _ingest_hwm_kb() if mode == "process" else None
+        if hwm is None:
+            sheet.add(
+                Row.na(
+                    "inventory",
+                    f"{rows:,} rows (1% bad)",
+                    "ingest peak RSS",
+                    mode,
+                    "peak RSS is read from /proc in process mode only",
+                )
+            )
+        else:
+            sheet.add(
+                Row.runs(
+                    "inventory",
+                    f"{rows:,} rows (1% bad)",
+                    "ingest peak RSS",
+                    "MB",
+                    mode,
+                    [hwm / 1024],
+                    note="VmHWM of the warm ingest process so far (a high-water mark: cumulative)",
+                )
+            )
