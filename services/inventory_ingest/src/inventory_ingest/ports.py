@@ -43,7 +43,11 @@ class UpdatePublisher(Protocol):
     max_batch: int
 
     def publish(self, messages: Sequence[InventoryUpdateMessage]) -> None:
-        """Send up to ``max_batch`` messages; return only when every one is accepted, else raise."""
+        """Send up to ``max_batch`` messages, or queue them for sending; raise if sending failed (this or earlier)."""
+        ...
+
+    def flush(self) -> None:
+        """Return once every message handed to :meth:`publish` is accepted; raise if any could not be."""
         ...
 
 

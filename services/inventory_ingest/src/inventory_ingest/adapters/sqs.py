@@ -48,6 +48,9 @@ class SqsUpdatePublisher:
         self._base_delay = base_delay
         self._sleep = sleep
 
+    def flush(self) -> None:
+        """Nothing to wait for: :meth:`publish` returns when its batch is accepted."""
+
     def publish(self, messages: Sequence[InventoryUpdateMessage]) -> None:
         if len(messages) > MAX_BATCH:
             raise ValueError(f"at most {MAX_BATCH} messages per batch, got {len(messages)}")

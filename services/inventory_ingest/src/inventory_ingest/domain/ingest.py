@@ -39,10 +39,13 @@ def rejects_key_for(prefix: str, key: str) -> str:
     return f"{prefix}{key}{REJECTS_SUFFIX}"
 
 
+def source_digest(bucket: str, key: str, version: str) -> str:
+    return hashlib.sha256(f"{bucket}\0{key}\0{version}".encode()).hexdigest()[:32]
+
+
 def idempotency_key(bucket: str, key: str, version: str, line: int) -> str:
     """Same file version and line -> same key, on every re-ingest. Sorts by line within one file version."""
-    digest = hashlib.sha256(f"{bucket}\0{key}\0{version}".encode()).hexdigest()[:32]
-    return f"{digest}:{line:010d}"
+    return f"{source_digest(bucket, key, version)}:{line:010d}"
 
 
 class CsvIngestor:
@@ -91,6 +94,7 @@ class CsvIngestor:
                     reason=str(exc),
                 )  # fmt: skip
 
+            digest = source_digest(ref.bucket, ref.key, version)
             sent = rejected = blank = 0
             batch: list[InventoryUpdateMessage] = []
             for line in lines:
@@ -101,7 +105,7 @@ class CsvIngestor:
                     report.add(parsed)
                     rejected += 1
                 else:
-                    batch.append(self._message(ref, version, parsed))
+                    batch.append(_message(ref, version, digest, parsed))
                     if len(batch) >= self._publisher.max_batch:
                         self._publisher.publish(batch)
                         sent += len(batch)
@@ -109,6 +113,7 @@ class CsvIngestor:
             if batch:
                 self._publisher.publish(batch)
                 sent += len(batch)
+            self._publisher.flush()  # the report and the result only once every message is in the queue
 
             if rejected:
                 report.save(ref.bucket, report_key)
@@ -121,13 +126,14 @@ class CsvIngestor:
         finally:
             report.close()
 
-    @staticmethod
-    def _message(ref: ObjectRef, version: str, row: Row) -> InventoryUpdateMessage:
-        return InventoryUpdateMessage(
-            product_id=row.product_id,
-            location=row.location,
-            quantity=row.quantity,
-            update_date=row.update_date,
-            idempotency_key=idempotency_key(ref.bucket, ref.key, version, row.line),
-            source=SourceLine(bucket=ref.bucket, key=ref.key, version=version, line=row.line),
-        )
+
+def _message(ref: ObjectRef, version: str, digest: str, row: Row) -> InventoryUpdateMessage:
+    # model_construct skips re-validating what parse_row has just validated (a third of the per-row cost).
+    return InventoryUpdateMessage.model_construct(
+        product_id=row.product_id,
+        location=row.location,
+        quantity=row.quantity,
+        update_date=row.update_date,
+        idempotency_key=f"{digest}:{row.line:010d}",
+        source=SourceLine.model_construct(bucket=ref.bucket, key=ref.key, version=version, line=row.line),
+    )

@@ -17,6 +17,7 @@ from lambda_common.logging import get_logger
 from lambda_common.settings import load_settings
 from pydantic import ValidationError
 
+from inventory_ingest.adapters.concurrent import ConcurrentPublisher
 from inventory_ingest.adapters.s3 import S3ObjectSource, S3RejectsStore
 from inventory_ingest.adapters.sqs import SqsUpdatePublisher
 from inventory_ingest.domain.ingest import CsvIngestor, IngestResult
@@ -37,7 +38,10 @@ def _ingestor() -> CsvIngestor:
     s3 = aws.client("s3")
     return CsvIngestor(
         source=S3ObjectSource(s3),
-        publisher=SqsUpdatePublisher(aws.client("sqs"), settings.inventory_queue_url),
+        # Below botocore's default pool of 10 connections per client.
+        publisher=ConcurrentPublisher(
+            SqsUpdatePublisher(aws.client("sqs"), settings.inventory_queue_url), max_in_flight=8
+        ),
         rejects=S3RejectsStore(s3),
         rejects_prefix=settings.rejects_prefix,
     )
