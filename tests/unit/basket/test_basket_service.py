@@ -95,6 +95,23 @@ def test_checking_out_an_empty_or_missing_basket_fails_with_a_reason(service: Ba
     assert bus.published == []
 
 
+def test_a_failure_to_remove_the_basket_after_publishing_still_accepts_the_checkout(
+    service: BasketService, baskets: Any, bus: Any
+) -> None:
+    # GIVEN the table fails after the event was published
+    _fill(service, ("phone", 1))
+
+    def failing_delete(user_name: str, *, expected_revision: str | None = None) -> bool:
+        raise DependencyError("table unavailable")
+
+    baskets.delete = failing_delete
+    # WHEN
+    accepted = service.checkout(CheckoutIn.model_validate(CHECKOUT))
+    # THEN the client is not told to retry (that would be a second order)
+    assert len(bus.published) == 1
+    assert accepted.checkoutId == bus.published[0][2]["data"]["checkoutId"]
+
+
 def test_a_basket_changed_during_checkout_is_kept(service: BasketService, baskets: Any, bus: Any) -> None:
     # GIVEN a basket that the user replaces while the event is being published
     _fill(service, ("phone", 1))

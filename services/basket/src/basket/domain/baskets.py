@@ -8,7 +8,7 @@ from decimal import Decimal
 from uuid import uuid4
 
 from lambda_common.envelope import EventMetadata
-from lambda_common.errors import ConflictError, InvalidInputError, NotFoundError
+from lambda_common.errors import ConflictError, DependencyError, InvalidInputError, NotFoundError
 from lambda_common.logging import get_logger
 
 from basket.models.basket import Basket, BasketIn, BasketLine
@@ -124,11 +124,14 @@ class BasketService:
             detail_type=CHECKOUT_DETAIL_TYPE,
             detail=CheckoutBasketEvent(metadata=metadata, data=data),
         )
-        if not self._baskets.delete(basket.userName, expected_revision=basket.revision):
-            get_logger().warning(
-                "basket changed during checkout; kept it",
-                extra={"userName": basket.userName, "checkoutId": data.checkoutId},
-            )
+        # The event is out: from here the checkout has happened, so a failure to tidy up must not invite the
+        # client to retry (a retry would be a second checkout, hence a second order).
+        context = {"userName": basket.userName, "checkoutId": data.checkoutId}
+        try:
+            if not self._baskets.delete(basket.userName, expected_revision=basket.revision):
+                get_logger().warning("basket changed during checkout; kept it", extra=context)
+        except DependencyError:
+            get_logger().exception("checkout accepted but the basket could not be removed", extra=context)
         return CheckoutAccepted(checkoutId=data.checkoutId, totalPrice=data.totalPrice)
 
     def apply_price_change(self, *, product_id: str, price: Decimal, changed_at: datetime) -> int:
