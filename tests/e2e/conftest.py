@@ -145,6 +145,13 @@ def local_topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalTo
     finally:
         _stop(proc)
         sys.stderr.write(f"\nlocal topology log: {log_file}\n")
+    if mode == "docker":  # Ctrl-C / SIGTERM must leave nothing running
+        from localrun.instance import CONTAINER_LABEL
+
+        left = subprocess.run(
+            ["docker", "ps", "-aq", "--filter", f"label={CONTAINER_LABEL}={proc.pid}"], capture_output=True, text=True
+        ).stdout.split()
+        assert left == [], f"containers left running after the runner stopped: {left}"
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:

@@ -144,11 +144,22 @@ def test_proxy_event_shape() -> None:
     assert (event["body"], event["isBase64Encoded"]) == ('{"x":1}', False)
 
 
-def test_proxy_event_binary_body_is_base64() -> None:
-    request = HttpRequest("PUT", "/f", "", [("Content-Type", "application/octet-stream")], b"\xff\x00")
-    event = proxy_event(request, resource="/f", path_parameters={}, stage="prod", api_id="a", request_id="r", now=0)
+def test_proxy_event_binary_body_is_base64_only_for_binary_media_types() -> None:
+    request = HttpRequest("PUT", "/f", "", [("Content-Type", "image/png")], b"\xff\x00")
+    event = proxy_event(
+        request,
+        resource="/f",
+        path_parameters={},
+        stage="prod",
+        api_id="a",
+        request_id="r",
+        now=0,
+        binary_media_types=["image/*"],
+    )
     assert event["isBase64Encoded"] is True and base64.b64decode(event["body"]) == b"\xff\x00"
     assert event["queryStringParameters"] is None and event["pathParameters"] is None
+    text = proxy_event(request, resource="/f", path_parameters={}, stage="prod", api_id="a", request_id="r", now=0)
+    assert text["isBase64Encoded"] is False
 
 
 def test_proxy_response_mapping_and_502s() -> None:

@@ -130,6 +130,8 @@ def test_rule_to_lambda_success_goes_to_the_source_bus(env: Env) -> None:
     [message] = receive_all(env.client("sqs"), url)
     event = json.loads(message["Body"])
     assert event["detail-type"] == "Lambda Function Invocation Result - Success"
+    assert list(event)[:5] == ["version", "id", "detail-type", "source", "account"]
+    assert event["account"] == "000000000000"
     detail = event["detail"]
     assert detail["requestContext"]["condition"] == "Success"
     assert detail["requestContext"]["approximateInvokeCount"] == 1

@@ -498,7 +498,15 @@ class _Builder:
                 )
             )
         self.rest_apis.append(
-            RestApi(stack.name, logical_id, str(api_id), str(props.get("Name", logical_id)), stage, tuple(routes))
+            RestApi(
+                stack.name,
+                logical_id,
+                str(api_id),
+                str(props.get("Name", logical_id)),
+                stage,
+                tuple(routes),
+                tuple(str(t) for t in props.get("BinaryMediaTypes", []) or []),
+            )
         )
 
 

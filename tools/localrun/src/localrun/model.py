@@ -198,6 +198,7 @@ class RestApi:
     name: str
     stage: str
     routes: tuple[Route, ...]
+    binary_media_types: tuple[str, ...] = ()  # bodies of these content types reach the function base64-encoded
 
 
 @dataclass(frozen=True)

@@ -222,14 +222,14 @@ class HttpRequest:
     source_ip: str = "127.0.0.1"
 
 
-TEXT_TYPES = (
-    "text/",
-    "application/json",
-    "application/xml",
-    "application/x-www-form-urlencoded",
-    "application/javascript",
-    "application/problem+json",
-)
+def is_binary(content_type: str, binary_media_types: Sequence[str]) -> bool:
+    """API Gateway REST base64-encodes a body only when its type matches the API's binaryMediaTypes."""
+    mime = content_type.split(";")[0].strip().lower()
+    for pattern in binary_media_types:
+        p = pattern.lower()
+        if p in ("*/*", mime) or (p.endswith("/*") and mime.startswith(p[:-1])):
+            return True
+    return False
 
 
 def proxy_event(
@@ -241,6 +241,7 @@ def proxy_event(
     api_id: str,
     request_id: str,
     now: float,
+    binary_media_types: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The REST API (v1) Lambda proxy integration event."""
     multi_headers: dict[str, list[str]] = {}
@@ -251,15 +252,12 @@ def proxy_event(
     for name, value in parse_qsl(request.query, keep_blank_values=True):
         multi_query.setdefault(name, []).append(value)
     content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-    is_text = not request.body or any(content_type.startswith(t) for t in TEXT_TYPES) or not content_type
-    if is_text:
-        try:
-            body: str | None = request.body.decode() if request.body else None
-            is_base64 = False
-        except UnicodeDecodeError:
-            is_text = False
-    if not is_text:
-        body, is_base64 = base64.b64encode(request.body).decode(), True
+    body: str | None = None
+    is_base64 = bool(request.body) and is_binary(content_type, binary_media_types)
+    if is_base64:
+        body = base64.b64encode(request.body).decode()
+    elif request.body:
+        body = request.body.decode(errors="replace")  # API Gateway passes non-binary types as text
     user_agent = headers.get("User-Agent") or headers.get("user-agent")
     return {
         "resource": resource,

@@ -97,6 +97,7 @@ class RestGateway:
             api_id=api.id,
             request_id=request_id,
             now=time.time(),
+            binary_media_types=api.binary_media_types,
         )
         import json
 

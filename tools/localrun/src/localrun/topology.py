@@ -54,6 +54,16 @@ def function_env(fn: Function, endpoint: str) -> dict[str, str]:
     }
 
 
+def _patch_moto_event_envelope() -> None:
+    """moto (5.2) drops ``account`` from the events it delivers to targets; AWS's envelope has it, in this order."""
+    from moto.events.utils import EventTemplateParser
+
+    EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE = (
+        '{"version": "0", "id": "<id>", "detail-type": "<detail-type>", "source": "<source>", "account": "<account>",'
+        ' "time": <time>, "region": "<region>", "resources": <resources>, "detail": <detail>}'
+    )
+
+
 def rie_starter(mode: str, endpoint: str) -> Starter:
     """Start functions as RIE instances (``localrun.instance``), as containers or processes."""
     from localrun.instance import FunctionSpec, start_instance
@@ -135,6 +145,7 @@ class Runner:
         from moto.server import ThreadedMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log; the journal says what matters
+        _patch_moto_event_envelope()
 
         moto_port = free_port()
         moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
@@ -198,8 +209,9 @@ class Runner:
         return lambda: self.starter(fn)
 
     def _close_pools(self) -> None:
-        for pool in self.pools.values():
-            pool.close()
+        # In parallel: stopping a container takes a while, and Ctrl-C should not.
+        with ThreadPoolExecutor(max_workers=16) as workers:
+            list(workers.map(lambda pool: pool.close(), self.pools.values()))
 
     def _stop_pollers(self) -> None:
         for p in self.pollers:
