@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, date, datetime, time
 
-from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
-from pydantic import BaseModel, ConfigDict, Field, Json, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_TEXT_CHARS = 256
 
@@ -43,9 +42,3 @@ class InventoryUpdate(BaseModel):
             return self.idempotency_key
         content = f"{self.product_id}\0{self.location}\0{self.quantity}\0{self.update_date.isoformat()}"
         return "sha256:" + hashlib.sha256(content.encode()).hexdigest()
-
-
-class InventoryUpdateRecord(SqsRecordModel):
-    """The SQS record with its body parsed: bad JSON or missing fields fail this record alone."""
-
-    body: Json[InventoryUpdate]
