@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import time
+import threading
 from typing import Any
 
 from localrun.images import BuildError, build_image, known_services, load_service, resolve_base_image
@@ -59,6 +59,16 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - a linear CLI flo
     mode = args.mode or ("docker" if docker_available() else "process")
     reason = "forced" if args.mode else ("Docker engine found" if mode == "docker" else "no Docker engine answers")
     print(f"mode: {mode} ({reason})", flush=True)
+
+    # Handlers go in before anything starts, so a Ctrl-C at any moment still stops what was started.
+    # SIGINT explicitly too: a backgrounded non-interactive shell job starts with SIGINT ignored.
+    stop_requested = threading.Event()
+
+    def request_stop(signum: int, frame: Any) -> None:  # noqa: ARG001 - signal handler signature
+        stop_requested.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
     try:
         if mode == "docker":
             base = resolve_base_image(args.base)
@@ -73,19 +83,11 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - a linear CLI flo
         f"serving {svc.name} ({handler}) on {instance.url}\ntry: ./calllocally.sh {svc.name}    (Ctrl-C to stop)",
         flush=True,
     )
-
-    def stop(signum: int, frame: Any) -> None:  # noqa: ARG001 - signal handler signature
-        raise KeyboardInterrupt
-
-    # Explicit SIGINT too: a backgrounded non-interactive shell job starts with SIGINT ignored.
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     try:
-        while instance.alive():
-            time.sleep(0.5)
-        print(f"{svc.name}: the RIE exited", file=sys.stderr)
-    except KeyboardInterrupt:
-        pass
+        while not stop_requested.wait(0.5):
+            if not instance.alive():
+                print(f"{svc.name}: the RIE exited", file=sys.stderr)
+                return 1
     finally:
         instance.stop()
         print(f"stopped {svc.name}", flush=True)
