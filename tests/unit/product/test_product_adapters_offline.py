@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 import pytest
+from lambda_common import page_token
 from lambda_common.errors import DependencyError, InvalidInputError
-from product.adapters import page_token
-from product.adapters.eventbridge import EventBridgePublisher
+from lambda_common.eventbridge import EventBridgePublisher
 from pydantic import BaseModel
 
 

@@ -22,8 +22,9 @@ settings = load_settings(BasketSettings)
 @lru_cache(maxsize=1)
 def get_baskets() -> BasketService:
     # Adapters (and so botocore) are imported on first use, not at cold start.
+    from lambda_common.eventbridge import EventBridgePublisher
+
     from basket.adapters.dynamodb import DynamoBasketRepository, DynamoProductLookup
-    from basket.adapters.eventbridge import EventBridgePublisher
 
     dynamodb = aws.resource("dynamodb")
     return BasketService(

@@ -28,8 +28,9 @@ class MalformedEventError(ValueError):
 
 @lru_cache(maxsize=1)
 def get_baskets() -> BasketService:
+    from lambda_common.eventbridge import EventBridgePublisher
+
     from basket.adapters.dynamodb import DynamoBasketRepository, DynamoProductLookup
-    from basket.adapters.eventbridge import EventBridgePublisher
 
     dynamodb = aws.resource("dynamodb")
     return BasketService(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from lambda_common import page_token as tokens
 from lambda_common.errors import ConflictError, DependencyError, InvalidInputError
 
-from ordering.adapters import page_token as tokens
 from ordering.models.order import DateFilter, Order, OrderPage
 
 if TYPE_CHECKING:

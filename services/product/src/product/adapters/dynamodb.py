@@ -6,9 +6,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from lambda_common import page_token as tokens
 from lambda_common.errors import DependencyError, InvalidInputError, NotFoundError
 
-from product.adapters import page_token as tokens
 from product.models.product import Product, ProductPage
 
 if TYPE_CHECKING:

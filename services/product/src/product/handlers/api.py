@@ -21,8 +21,9 @@ settings = load_settings(ProductSettings)
 @lru_cache(maxsize=1)
 def get_catalog() -> ProductCatalog:
     # Adapters (and so botocore) are imported on first use, not at cold start.
+    from lambda_common.eventbridge import EventBridgePublisher
+
     from product.adapters.dynamodb import DynamoProductRepository
-    from product.adapters.eventbridge import EventBridgePublisher
 
     return ProductCatalog(
         DynamoProductRepository(aws.resource("dynamodb").Table(settings.product_table_name)),

@@ -1,12 +1,15 @@
-"""Publishing to the event bus. PutEvents answers 200 even when it drops an entry, so the result is checked."""
+"""Publishing to an event bus (used by services that emit events; needs boto3).
+
+PutEvents answers 200 even when it drops an entry, so the result is checked."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
-from lambda_common.errors import DependencyError
 from pydantic import BaseModel
+
+from lambda_common.errors import DependencyError
 
 if TYPE_CHECKING:
     from mypy_boto3_events.client import EventBridgeClient
