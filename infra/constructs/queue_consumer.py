@@ -56,7 +56,7 @@ class QueueConsumer(Construct):
         self.event_source = sources.SqsEventSource(
             self.queue,
             batch_size=batch_size,
-            max_batching_window=max_batching_window if max_batching_window.to_seconds() > 0 else None,
+            max_batching_window=max_batching_window,
             report_batch_item_failures=True,
             max_concurrency=max_concurrency,
         )

@@ -55,15 +55,25 @@ def test_synth_writes_one_template_per_buildable_stack(synthesized: Assembly) ->
     assert {"EventBridgeServicesStack"} <= names
 
 
-def test_two_synths_produce_identical_templates_and_asset_manifests(synthesized: Assembly, tmp_path: Path) -> None:
-    # GIVEN a second synth of the same checkout into another directory
-    synth_app(tmp_path)
+def test_two_synths_produce_identical_templates_and_asset_manifests(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a frozen copy of services/ (other engineers and wheelhouse builds change the real one meanwhile; the
+    # wheelhouses are left out, they are only hashed) and two synths of it
+    frozen = tmp_path / "services"
+    shutil.copytree(
+        config.SERVICES_DIR, frozen, ignore=shutil.ignore_patterns(".wheelhouse", ".venv", "__pycache__", "tests")
+    )
+    monkeypatch.setattr(config, "SERVICES_DIR", frozen)
+    first = synth_app(tmp_path / "first")
+    second = synth_app(tmp_path / "second")
     # THEN templates and asset manifests (image hashes, build args) are byte-for-byte equal
     for pattern in ("*.template.json", "*.assets.json"):
-        first = sorted(synthesized.outdir.glob(pattern))
-        second = sorted(tmp_path.glob(pattern))
-        assert [p.name for p in first] == [p.name for p in second]
-        for a, b in zip(first, second, strict=True):
+        a_files = sorted(first.outdir.glob(pattern))
+        b_files = sorted(second.outdir.glob(pattern))
+        assert [p.name for p in a_files] == [p.name for p in b_files]
+        assert a_files
+        for a, b in zip(a_files, b_files, strict=True):
             assert a.read_text() == b.read_text(), f"{a.name} differs between synths"
 
 

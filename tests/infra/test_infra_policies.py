@@ -225,9 +225,10 @@ def test_sqs_event_sources_report_batch_item_failures_and_visibility_covers_six_
         props = esm["Properties"]
         assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"], logical_id
         assert "BatchSize" in props, logical_id
+        assert "MaximumBatchingWindowInSeconds" in props, logical_id
         queue = template["Resources"][_ref(props["EventSourceArn"])]["Properties"]
         fn = template["Resources"][_ref(props["FunctionName"])]["Properties"]
-        window = props.get("MaximumBatchingWindowInSeconds", 0)
+        window = props["MaximumBatchingWindowInSeconds"]
         assert queue["VisibilityTimeout"] >= 6 * fn["Timeout"] + window, logical_id
         # Queue consumers are alarmed on the age of their oldest message too.
         ages = [

@@ -85,6 +85,7 @@ def test_sqs_dlq_stack_consumes_with_partial_batches_and_redrives_after_three_re
     assert esm["Properties"]["FunctionName"] == {"Ref": fn}
     assert esm["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert esm["Properties"]["BatchSize"] == 10
+    assert esm["Properties"]["MaximumBatchingWindowInSeconds"] == 0
     source_id = esm["Properties"]["EventSourceArn"]["Fn::GetAtt"][0]
     source = t.to_json()["Resources"][source_id]["Properties"]
     # 6 x 15 s function timeout (the seed used 20 s)
