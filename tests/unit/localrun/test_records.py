@@ -107,6 +107,15 @@ def test_shadow_messages_become_the_integration_events() -> None:
     sns = json.dumps({"Type": "Notification", "MessageId": "mid", "TopicArn": "arn:t", "Message": "m"})
     event = json.loads(shadow_to_lambda_event(sns, {"arn:t": "arn:t:sub"}).payload)
     assert event["Records"][0]["EventSubscriptionArn"] == "arn:t:sub"
+    with_url = json.dumps(
+        {
+            "Type": "Notification",
+            "TopicArn": "arn:t",
+            "Message": "m",
+            "UnsubscribeURL": "https://sns/?Action=Unsubscribe&SubscriptionArn=arn:t:real",
+        }
+    )
+    assert json.loads(shadow_to_lambda_event(with_url).payload)["Records"][0]["EventSubscriptionArn"] == "arn:t:real"
     assert event["Records"][0]["Sns"]["Message"] == "m"
     # S3 test event is skipped; keys are form-encoded like AWS's
     assert shadow_to_lambda_event(json.dumps({"Event": "s3:TestEvent"})).skip

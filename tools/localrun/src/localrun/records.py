@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, quote_plus, unquote_plus
+from urllib.parse import parse_qsl, quote_plus, unquote_plus, urlsplit
 
 from localrun.model import ACCOUNT_ID, REGION
 
@@ -162,7 +162,10 @@ def shadow_to_lambda_event(body: str, subscription_arns: Mapping[str, str] | Non
         return ShadowEvent("unknown", body.encode())
     if isinstance(data, dict) and data.get("Type") == "Notification" and "TopicArn" in data:
         topic = data["TopicArn"]
-        sub_arn = (subscription_arns or {}).get(topic, f"{topic}:{uuid.uuid5(uuid.NAMESPACE_URL, topic)}")
+        # The subscription's ARN is in its unsubscribe URL; fall back to what the runner recorded, then to a stable id.
+        unsubscribe = str(data.get("UnsubscribeURL") or data.get("UnsubscribeUrl") or "")
+        from_url = dict(parse_qsl(urlsplit(unsubscribe).query)).get("SubscriptionArn")
+        sub_arn = from_url or (subscription_arns or {}).get(topic) or f"{topic}:{uuid.uuid5(uuid.NAMESPACE_URL, topic)}"
         sns = {
             "Type": "Notification",
             "MessageId": data.get("MessageId"),

@@ -120,6 +120,8 @@ class RestGateway:
                 return gateway_error(504, "Endpoint request timed out")
             return gateway_error(502, "Internal server error")
         response = proxy_response(result.body)
+        if response.status == 502:
+            self.journal.log("http", f"{request.method} {request.path}: malformed proxy response -> 502", request_id)
         return HttpResponse(response.status, [*response.headers, ("x-amzn-RequestId", request_id)], response.body)
 
 

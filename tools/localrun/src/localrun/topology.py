@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -291,7 +292,51 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="share of invocations whose instance is killed mid-flight (fault injection)",
     )
     p.add_argument("--chaos-functions", default="", help="apply fault injection to functions whose name contains this")
+    p.add_argument(
+        "--synth",
+        action="store_true",
+        help="synthesise the selected stacks of the CDK app (infra.app) into --cdk-out first",
+    )
+    p.add_argument(
+        "--build-images",
+        action="store_true",
+        help="docker mode: build missing service images first (on $BASE_IMAGE or a local base image)",
+    )
     return p.parse_args(argv)
+
+
+def synthesise(outdir: Path, stacks: list[str]) -> None:
+    """Synthesise the app's stacks (all when ``stacks`` is empty) in a subprocess: jsii stays out of the runner."""
+    code = (
+        "import aws_cdk as cdk\n"
+        "from infra.app import build_app, cdk_json_context\n"
+        f"app = cdk.App(outdir={str(outdir)!r}, context=cdk_json_context())\n"
+        f"build_app(app, only={stacks or None!r}).synth()\n"
+    )
+    env = os.environ | {"JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise RuntimeError(f"synth failed:\n{proc.stderr.strip()[-3000:]}")
+
+
+def image_exists(tag: str) -> bool:
+    return subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode == 0
+
+
+def check_images(topology: Topology, build: bool) -> list[str]:
+    """Docker mode: the service images that are missing (after building them, with ``build``). Never pulls."""
+    missing = sorted({fn.service for fn in topology.functions if not image_exists(fn.service)})
+    if missing and build:
+        from localrun.images import OFFLINE_BASE_IMAGE, PUBLIC_BASE_IMAGE, build_image
+
+        base = os.environ.get("BASE_IMAGE") or (
+            PUBLIC_BASE_IMAGE if image_exists(PUBLIC_BASE_IMAGE) else OFFLINE_BASE_IMAGE
+        )
+        for service in missing:
+            say(f"localrun: building image {service} on {base} ...")
+            build_image(service, base)
+        missing = [s for s in missing if not image_exists(s)]
+    return missing
 
 
 def say(text: str, file: Any = None, flush: bool = True) -> None:
@@ -306,10 +351,23 @@ def main(argv: list[str] | None = None) -> int:
     journal = Journal(as_json=args.json_log)
     endpoint = f"http://127.0.0.1:{args.port}"
     stacks = [s for s in args.stacks.split(",") if s]
-    topology = read_assembly(Path(args.cdk_out), stacks or None, endpoint=endpoint)
     try:
+        if args.synth:
+            say(f"localrun: synthesising {', '.join(stacks) or 'every stack'} into {args.cdk_out} ...")
+            synthesise(Path(args.cdk_out).resolve(), stacks)
+        topology = read_assembly(Path(args.cdk_out), stacks or None, endpoint=endpoint)
         mode = resolve_mode(args.mode)
-    except ImportError as exc:
+        if mode == "docker":
+            missing = check_images(topology, args.build_images)
+            if missing:
+                say(
+                    f"localrun: missing image(s) {', '.join(missing)}: build them with "
+                    f"{' && '.join(f'docker/build-image.sh {m}' for m in missing)}, pass --build-images, "
+                    "or use --mode process",
+                    file=sys.stderr,
+                )
+                return 2
+    except Exception as exc:
         say(f"localrun: {exc}", file=sys.stderr)
         return 2
     runner = Runner(
