@@ -187,3 +187,20 @@ def test_a_late_older_file_does_not_overwrite_newer_levels(pipeline: Pipeline) -
     assert pipeline.run_updater() == []
     # THEN only the newer update applies
     assert pipeline.levels() == {("P1", "A"): (10, "2023-05-02"), ("P2", "A"): (2, "2023-05-03")}
+
+
+def test_reuploading_the_same_file_to_a_versioned_bucket_changes_nothing(pipeline: Pipeline) -> None:
+    # GIVEN a versioned bucket (as deployed) and the sample file ingested once
+    pipeline.s3.put_bucket_versioning(Bucket=pipeline.bucket, VersioningConfiguration={"Status": "Enabled"})
+    pipeline.s3.put_object(Bucket=pipeline.bucket, Key="uploads/s.csv", Body=SAMPLE.read_bytes())
+    for note in pipeline.notifications():
+        pipeline.run_ingest(note)
+    pipeline.run_updater()
+    before = pipeline.dynamodb.scan(TableName="inventory")["Items"]
+    # WHEN the identical file is uploaded again (a new version, the same content)
+    pipeline.s3.put_object(Bucket=pipeline.bucket, Key="uploads/s.csv", Body=SAMPLE.read_bytes())
+    for note in pipeline.notifications():
+        pipeline.run_ingest(note)
+    assert pipeline.run_updater() == []
+    # THEN every item is exactly as it was (the messages were duplicates, not newer updates)
+    assert pipeline.dynamodb.scan(TableName="inventory")["Items"] == before

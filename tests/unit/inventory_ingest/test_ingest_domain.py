@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,9 @@ class FakeSource:
     chunk_bytes: int = 7  # deliberately tiny: lines straddle chunk boundaries
 
     def put(self, bucket: str, key: str, data: bytes | Iterator[bytes], version_id: str | None = None) -> None:
-        self.objects[(bucket, key)] = FakeObject(data, version_id)
+        # Like S3 for single-part uploads: the ETag is the content's MD5.
+        etag = f'"{hashlib.md5(data).hexdigest()}"' if isinstance(data, bytes) else '"streamed"'
+        self.objects[(bucket, key)] = FakeObject(data, version_id, etag)
 
     def open(self, ref: ObjectRef) -> OpenedObject:
         obj = self.objects.get((ref.bucket, ref.key))
@@ -147,27 +150,43 @@ def test_idempotency_keys_are_unique_per_line_and_stable_across_reingests(
     # THEN both runs produce the same keys, one per line
     assert [m.idempotency_key for m in publisher.messages] == first
     assert len(set(first)) == 21
-    assert first[0] == idempotency_key(BUCKET, "a.csv", "v1", 2)
+    assert first[0] == idempotency_key(BUCKET, "a.csv", hashlib.md5(SAMPLE.read_bytes()).hexdigest(), 2)
 
 
-def test_a_new_version_of_the_same_key_gets_new_idempotency_keys(
+def test_new_content_under_the_same_key_gets_new_idempotency_keys(
     source: FakeSource, publisher: FakePublisher, ingestor: CsvIngestor
 ) -> None:
     source.put(BUCKET, "a.csv", HEADER + b"P1,A,1,2023-05-01\n", version_id="v1")
     ingestor.ingest(ObjectRef(BUCKET, "a.csv"))
-    source.put(BUCKET, "a.csv", HEADER + b"P1,A,1,2023-05-01\n", version_id="v2")
+    source.put(BUCKET, "a.csv", HEADER + b"P1,A,2,2023-05-01\n", version_id="v2")
     ingestor.ingest(ObjectRef(BUCKET, "a.csv"))
     keys = [m.idempotency_key for m in publisher.messages]
     assert keys[0] != keys[1]
 
 
+def test_reuploading_identical_content_repeats_the_idempotency_keys(
+    source: FakeSource, publisher: FakePublisher, ingestor: CsvIngestor
+) -> None:
+    # GIVEN the same file uploaded twice to a versioned bucket (two version ids, one content)
+    source.put(BUCKET, "a.csv", HEADER + b"P1,A,1,2023-05-01\n", version_id="v1")
+    ingestor.ingest(ObjectRef(BUCKET, "a.csv"))
+    source.put(BUCKET, "a.csv", HEADER + b"P1,A,1,2023-05-01\n", version_id="v2")
+    ingestor.ingest(ObjectRef(BUCKET, "a.csv"))
+    # THEN the messages are duplicates for the updater, though each names the version it came from
+    first, second = publisher.messages
+    assert first.idempotency_key == second.idempotency_key
+    assert (first.source.version, second.source.version) == ("v1", "v2")
+
+
 def test_without_a_version_id_the_etag_identifies_the_content(
     source: FakeSource, publisher: FakePublisher, ingestor: CsvIngestor
 ) -> None:
-    source.put(BUCKET, "a.csv", HEADER + b"P1,A,1,2023-05-01\n", version_id="null")
+    data = HEADER + b"P1,A,1,2023-05-01\n"
+    etag = hashlib.md5(data).hexdigest()
+    source.put(BUCKET, "a.csv", data, version_id="null")
     result = ingestor.ingest(ObjectRef(BUCKET, "a.csv"))
-    assert result.version == "etag-1"
-    assert publisher.messages[0].idempotency_key == idempotency_key(BUCKET, "a.csv", "etag-1", 2)
+    assert result.version == etag
+    assert publisher.messages[0].idempotency_key == idempotency_key(BUCKET, "a.csv", etag, 2)
 
 
 def test_invalid_rows_go_to_a_rejects_report_and_never_to_the_queue(

@@ -39,13 +39,18 @@ def rejects_key_for(prefix: str, key: str) -> str:
     return f"{prefix}{key}{REJECTS_SUFFIX}"
 
 
-def source_digest(bucket: str, key: str, version: str) -> str:
-    return hashlib.sha256(f"{bucket}\0{key}\0{version}".encode()).hexdigest()[:32]
+def source_digest(bucket: str, key: str, etag: str) -> str:
+    return hashlib.sha256(f"{bucket}\0{key}\0{etag.strip(chr(34))}".encode()).hexdigest()[:32]
 
 
-def idempotency_key(bucket: str, key: str, version: str, line: int) -> str:
-    """Same file version and line -> same key, on every re-ingest. Sorts by line within one file version."""
-    return f"{source_digest(bucket, key, version)}:{line:010d}"
+def idempotency_key(bucket: str, key: str, etag: str, line: int) -> str:
+    """The same line of the same content under the same key -> the same key, on every re-ingest.
+
+    Derived from the ETag (the content) rather than the version id: re-uploading an identical file to a versioned
+    bucket creates a new version but must not count as new updates. The version id still pins what is read.
+    Keys sort by line within one file.
+    """
+    return f"{source_digest(bucket, key, etag)}:{line:010d}"
 
 
 class CsvIngestor:
@@ -94,7 +99,7 @@ class CsvIngestor:
                     reason=str(exc),
                 )  # fmt: skip
 
-            digest = source_digest(ref.bucket, ref.key, version)
+            digest = source_digest(ref.bucket, ref.key, opened.etag)
             sent = rejected = blank = 0
             batch: list[InventoryUpdateMessage] = []
             for line in lines:
