@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -11,7 +12,6 @@ from typing import Any
 
 import pytest
 from lambda_common import aws
-from moto import mock_aws
 
 # Settings are read when a handler module is imported, so they are set before any test module imports one.
 os.environ.setdefault("BASKET_TABLE_NAME", "basket-test")
@@ -32,27 +32,10 @@ def _clear_caches() -> None:
     consume_price_changed.get_baskets.cache_clear()
 
 
-def _drop_clients_moto_would_miss() -> None:
-    """The process-wide boto3 clients are reused across tests (creating them is the slow part), unless another
-    test left them bound to a custom endpoint, which moto does not intercept."""
-    endpoints = (aws.resource("dynamodb").meta.client.meta.endpoint_url, aws.client("events").meta.endpoint_url)
-    if not all(url.endswith(".amazonaws.com") for url in endpoints):
-        aws.client.cache_clear()
-        aws.resource.cache_clear()
-        aws._session.cache_clear()
-
-
 @pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL") or n == "AWS_PROFILE"]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        _clear_caches()
-        _drop_clients_moto_would_miss()
-        yield
+def aws_env(moto_aws: None) -> Iterator[None]:
+    _clear_caches()
+    yield
     _clear_caches()
 
 
@@ -109,42 +92,18 @@ def sample() -> Callable[[str], dict[str, Any]]:
 
 
 @pytest.fixture
-def api_event() -> Callable[..., dict[str, Any]]:
+def api_event(make_api_event: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     """Build an API Gateway REST (v1) proxy event from the shipped sample, as the prod stage delivers it."""
     template = json.loads((EVENTS_DIR / "get-basket.json").read_text())
-
-    def build(method: str, path: str, *, body: Any = None, resource: str | None = None) -> dict[str, Any]:
-        event: dict[str, Any] = json.loads(json.dumps(template))
-        event.update(
-            httpMethod=method,
-            path=path,
-            resource=resource or path,
-            pathParameters=None,
-            body=body if body is None or isinstance(body, str) else json.dumps(body),
-        )
-        if body is not None:
-            event["headers"]["Content-Type"] = "application/json"
-            event["multiValueHeaders"]["Content-Type"] = ["application/json"]
-        event["requestContext"].update(
-            httpMethod=method, resourcePath=event["resource"], path=f"/prod{path}", requestId=f"req-{method}-{path}"
-        )
-        return event
-
-    return build
+    return functools.partial(make_api_event, template)
 
 
-Response = tuple[int, Any, dict[str, str]]
+Response = tuple[int, Any, dict[str, str]]  # as tests/integration/conftest.py's call_api returns
 
 
 @pytest.fixture
-def invoke(tables: dict[str, Any]) -> Callable[[dict[str, Any]], Response]:
+def invoke(tables: dict[str, Any], call_api: Callable[..., Response]) -> Callable[[dict[str, Any]], Response]:
     """Invoke the API handler as the runtime would and decode its proxy response: (status, body, headers)."""
     from basket.handlers.api import handler
 
-    def call(event: dict[str, Any]) -> Response:
-        response = handler(event, NO_CONTEXT)
-        body = response.get("body") or ""
-        decoded = json.loads(body) if body[:1] in ("[", "{") else body
-        return response["statusCode"], decoded, response["headers"]
-
-    return call
+    return functools.partial(call_api, handler)

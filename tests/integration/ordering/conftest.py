@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -10,7 +11,6 @@ from typing import Any
 
 import pytest
 from lambda_common import aws
-from moto import mock_aws
 
 # Settings are read when a handler module is imported, so they are set before any test module imports one.
 os.environ.setdefault("ORDER_TABLE_NAME", "order-test")
@@ -27,27 +27,10 @@ def _clear_caches() -> None:
     consume_checkout.get_orders.cache_clear()
 
 
-def _drop_clients_moto_would_miss() -> None:
-    """The process-wide boto3 clients are reused across tests (creating them is the slow part), unless another
-    test left them bound to a custom endpoint, which moto does not intercept."""
-    endpoints = (aws.resource("dynamodb").meta.client.meta.endpoint_url, aws.client("events").meta.endpoint_url)
-    if not all(url.endswith(".amazonaws.com") for url in endpoints):
-        aws.client.cache_clear()
-        aws.resource.cache_clear()
-        aws._session.cache_clear()
-
-
 @pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL") or n == "AWS_PROFILE"]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        _clear_caches()
-        _drop_clients_moto_would_miss()
-        yield
+def aws_env(moto_aws: None) -> Iterator[None]:
+    _clear_caches()
+    yield
     _clear_caches()
 
 
@@ -118,36 +101,24 @@ def consume(order_table: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
 
 
 @pytest.fixture
-def api_event(sample: Callable[[str], dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+def api_event(
+    make_api_event: Callable[..., dict[str, Any]], sample: Callable[[str], dict[str, Any]]
+) -> Callable[..., dict[str, Any]]:
     """Build an API Gateway REST (v1) proxy event from the shipped sample, as the prod stage delivers it."""
     template = sample("list-orders.json")
 
     def build(path: str, *, query: dict[str, str] | None = None, method: str = "GET") -> dict[str, Any]:
-        event: dict[str, Any] = json.loads(json.dumps(template))
-        event.update(
-            httpMethod=method,
-            path=path,
-            queryStringParameters=query,
-            multiValueQueryStringParameters={k: [v] for k, v in query.items()} if query else None,
-        )
-        event["requestContext"].update(httpMethod=method, path=f"/prod{path}", requestId=f"req-{path}")
-        return event
+        return make_api_event(template, method, path, query=query)
 
     return build
 
 
-Response = tuple[int, Any, dict[str, str]]
+Response = tuple[int, Any, dict[str, str]]  # as tests/integration/conftest.py's call_api returns
 
 
 @pytest.fixture
-def invoke(order_table: Any) -> Callable[[dict[str, Any]], Response]:
+def invoke(order_table: Any, call_api: Callable[..., Response]) -> Callable[[dict[str, Any]], Response]:
     """Invoke the API handler as the runtime would and decode its proxy response: (status, body, headers)."""
     from ordering.handlers.api import handler
 
-    def call(event: dict[str, Any]) -> Response:
-        response = handler(event, NO_CONTEXT)
-        body = response.get("body") or ""
-        decoded = json.loads(body) if body[:1] in ("[", "{") else body
-        return response["statusCode"], decoded, response["headers"]
-
-    return call
+    return functools.partial(call_api, handler)

@@ -1,0 +1,91 @@
+"""Fixtures shared by the integration tests: moto in-process, API Gateway proxy events, proxy responses."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from lambda_common import aws
+from moto import mock_aws
+
+NO_CONTEXT: Any = None  # the handlers ignore the Lambda context object
+
+Response = tuple[int, Any, dict[str, str]]
+
+
+def _drop_clients_moto_would_miss() -> None:
+    """The process-wide boto3 clients are reused across tests (creating them is the slow part), unless another
+    test left them bound to a custom endpoint, which moto does not intercept."""
+    endpoints = (aws.resource("dynamodb").meta.client.meta.endpoint_url, aws.client("events").meta.endpoint_url)
+    if not all(url.endswith(".amazonaws.com") for url in endpoints):
+        aws.client.cache_clear()
+        aws.resource.cache_clear()
+        aws._session.cache_clear()
+
+
+@pytest.fixture
+def moto_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every AWS call of the test goes to moto in-process: no endpoint overrides, dummy credentials."""
+    for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL") or n == "AWS_PROFILE"]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        _drop_clients_moto_would_miss()
+        yield
+
+
+@pytest.fixture
+def make_api_event() -> Callable[..., dict[str, Any]]:
+    """Build an API Gateway REST (v1) proxy event from a shipped sample, as the prod stage delivers it."""
+
+    def build(
+        template: dict[str, Any],
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        query: dict[str, str] | None = None,
+        resource: str | None = None,
+        path_parameters: dict[str, str] | None = None,
+        stage_in_path: bool = True,
+    ) -> dict[str, Any]:
+        event: dict[str, Any] = json.loads(json.dumps(template))
+        event.update(
+            httpMethod=method,
+            path=path,
+            resource=resource or path,
+            pathParameters=path_parameters,
+            queryStringParameters=query,
+            multiValueQueryStringParameters={k: [v] for k, v in query.items()} if query else None,
+            body=body if body is None or isinstance(body, str) else json.dumps(body),
+        )
+        if body is not None:
+            event["headers"]["Content-Type"] = "application/json"
+            event["multiValueHeaders"]["Content-Type"] = ["application/json"]
+        event["requestContext"].update(
+            httpMethod=method,
+            resourcePath=event["resource"],
+            path=f"/prod{path}" if stage_in_path else path,
+            requestId=f"req-{method}-{path}",
+        )
+        return event
+
+    return build
+
+
+@pytest.fixture
+def call_api() -> Callable[[Callable[[dict[str, Any], Any], dict[str, Any]], dict[str, Any]], Response]:
+    """Invoke a Lambda handler as the runtime would and decode its proxy response: (status, body, headers)."""
+
+    def call(handler: Callable[[dict[str, Any], Any], dict[str, Any]], event: dict[str, Any]) -> Response:
+        response = handler(event, NO_CONTEXT)
+        body = response.get("body") or ""
+        decoded = json.loads(body) if body[:1] in ("[", "{") else body
+        return response["statusCode"], decoded, response["headers"]
+
+    return call
