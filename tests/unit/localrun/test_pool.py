@@ -8,7 +8,7 @@ from typing import Any
 
 from localrun.model import Function
 from localrun.pool import FunctionPool
-from localrun.testing import FakeFleet
+from localrun.testing import FakeFleet, FakeResult
 
 FN = Function("S", "F", "f", "arn:f", "svc", "svc.handler")
 
@@ -62,3 +62,17 @@ def test_start_failure_is_an_init_error() -> None:
     pool = FunctionPool("f", start, max_size=1)
     result = pool.invoke(b"{}")
     assert not result.ok and result.error_type == "Runtime.InitError" and pool.size == 0
+
+
+def test_rie_timeout_text_becomes_a_sandbox_timeout_error() -> None:
+    # GIVEN an instance answering like RIE does when the function runs past its timeout
+    fleet = FakeFleet()
+    pool = FunctionPool("f", lambda: fleet.start(FN), max_size=1)
+    pool.warm()
+    inst = fleet.instances[0]
+    inst.invoke = lambda payload, timeout_s=None: FakeResult(True, b"Task timed out after 3.00 seconds")  # type: ignore[method-assign]
+    # WHEN invoked THEN it is a function error, and the instance is not reused
+    result = pool.invoke(b"{}")
+    assert not result.ok and result.error_type == "Sandbox.Timedout"
+    assert result.error_message == "Task timed out after 3.00 seconds"
+    assert inst.stopped

@@ -28,6 +28,8 @@ def behaviour(fn: Function, event: Any) -> Any:
         return {"batchItemFailures": failures}
     if fn.logical_id.startswith("ApiFn") and event.get("path") == "/product/malformed":
         return {"statusCode": 200, "unexpected": True}
+    if fn.logical_id.startswith("ApiFn") and event.get("path") == "/product/slow":
+        time.sleep(0.6)
     return default_behaviour(fn, event)
 
 
@@ -312,3 +314,13 @@ def test_fault_injection_loses_nothing(env: Env) -> None:
     seen = {r["body"] for c in env.calls("Consumer") for r in c["Records"]}
     assert bodies <= seen | dead
     assert any(e["kind"] == "chaos" and "killing" in e["text"] for e in env.runner.journal.entries)
+
+
+def test_rest_api_times_out_like_api_gateway(env: Env) -> None:
+    # GIVEN an integration timeout shorter than the function's run (29 s on AWS, shortened here)
+    env.runner.rest.integration_timeout_s = 0.3
+    try:
+        # WHEN the function takes longer THEN API Gateway's 504
+        assert http("GET", f"{env.api}/product/slow") == (504, {"message": "Endpoint request timed out"})
+    finally:
+        env.runner.rest.integration_timeout_s = 29.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -139,6 +140,7 @@ class FunctionPool:
             self.release(inst, healthy=False)
             message = f"RequestId: instance failed: {exc}"
             return Failure(_error_body("Runtime.ExitError", message), "Runtime.ExitError", message)
+        result = normalise(result)
         # A timed-out or crashed runtime is not reused: RIE resets it, a new instance is cheaper to trust.
         healthy = result.ok or (result.error_type or "") not in ("Runtime.ExitError", "Sandbox.Timedout", "Timeout")
         self.release(inst, healthy=healthy)
@@ -188,6 +190,19 @@ class FunctionPool:
     def idle_instances(self) -> list[Instance]:
         with self._cv:
             return [i for i, _ in self._idle]
+
+
+_TIMED_OUT = re.compile(rb"^Task timed out after [0-9.]+ seconds$")
+
+
+def normalise(result: Result) -> Result:
+    """RIE reports a function timeout as HTTP 200 with a plain-text body; Lambda reports a Sandbox.Timedout error."""
+    if result.ok and _TIMED_OUT.match(result.body.strip()):
+        message = result.body.strip().decode()
+        return Failure(
+            _error_body("Sandbox.Timedout", message), "Sandbox.Timedout", message, duration_ms=result.duration_ms
+        )
+    return result
 
 
 def _quiet_stop(inst: Instance) -> None:

@@ -51,7 +51,7 @@ class FakeInstance:
     crashed: bool = False  # set to make the next invoke fail like a dead container
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def invoke(self, payload: bytes, timeout_s: float | None = None) -> FakeResult:  # noqa: ARG002
+    def invoke(self, payload: bytes, timeout_s: float | None = None) -> FakeResult:
         if self.crashed or self.stopped:
             raise ConnectionError("instance gone")
         with self.lock:
@@ -66,6 +66,8 @@ class FakeInstance:
             except Exception as exc:
                 body = json.dumps({"errorMessage": str(exc), "errorType": type(exc).__name__, "stackTrace": []})
                 return FakeResult(False, body.encode(), type(exc).__name__, str(exc))
+            if timeout_s is not None and time.monotonic() - start > timeout_s:  # like the HTTP call timing out
+                raise TimeoutError(f"no answer within {timeout_s} s")
             if self.stopped:  # killed while the function ran: its side effects stay, its answer is lost
                 raise ConnectionError("instance killed mid-invocation")
             return FakeResult(True, json.dumps(out).encode(), duration_ms=(time.monotonic() - start) * 1000)

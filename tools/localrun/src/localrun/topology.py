@@ -122,6 +122,7 @@ class Runner:
         self._stoppers: list[Callable[[], None]] = []
         self._stopped = threading.Event()
         self.pools: dict[str, FunctionPool] = {}
+        self.rest: Any = None
         self.pollers: list[Any] = []
         self.timings: dict[str, float] = {}
 
@@ -204,6 +205,7 @@ class Runner:
         if self.topology.rest_apis:
             rest = RestGateway(self.topology.rest_apis, lambdas, self.journal, port=self.api_port)
             rest.start()
+            self.rest = rest
             self._stoppers.append(rest.stop)
 
     def _starter_for(self, fn: Function) -> Callable[[], Instance]:
