@@ -324,3 +324,37 @@ def test_rest_api_times_out_like_api_gateway(env: Env) -> None:
         assert http("GET", f"{env.api}/product/slow") == (504, {"message": "Endpoint request timed out"})
     finally:
         env.runner.rest.integration_timeout_s = 29.0
+
+
+def test_max_event_age_set_at_runtime_expires_retries(env: Env) -> None:
+    # GIVEN backtosource's async config changed through the Lambda API: 60 s max age (0.6 s at this clock)
+    fn, lam = env.fn("backtosourcelambda"), env.client("lambda")
+    lam.put_function_event_invoke_config(FunctionName=fn.name, MaximumEventAgeInSeconds=60, MaximumRetryAttempts=2)
+    try:
+        # WHEN an invocation fails and its retry would start after the max age
+        lam.invoke(FunctionName=fn.name, InvocationType="Event", Payload=b'{"pass": false, "age": 1}')
+        # THEN the on-failure destination gets an EventAgeExceeded record after one attempt
+        [message] = receive_all(env.client("sqs"), env.queue_url("ServiceDlq"))
+        record = json.loads(message["Body"])
+        assert record["requestContext"]["condition"] == "EventAgeExceeded"
+        assert record["requestContext"]["approximateInvokeCount"] == 1
+    finally:
+        lam.put_function_event_invoke_config(FunctionName=fn.name, MaximumEventAgeInSeconds=300, MaximumRetryAttempts=1)
+
+
+def test_shortcuts_find_resources_by_name_part(env: Env) -> None:
+    from localrun.aws import Clients
+    from localrun.shortcuts import ShortcutError, Shortcuts, pick
+
+    # GIVEN the running topology WHEN shortcuts name resources by a part of their physical name
+    sc = Shortcuts(Clients(env.endpoint))
+    sent = sc.send("SourceDlq", "by-shortcut")
+    assert sent["MessageId"]
+    [got] = sc.receive("SourceDlq", 1)
+    assert got["body"] == "by-shortcut"
+    assert sc.invoke("ApiFn", b'{"x": 1}', False)["StatusCode"] == 200
+    # THEN ambiguous or unknown parts are clear errors
+    with pytest.raises(ShortcutError, match="match"):
+        pick("queue", sc.queues(), "Dlq")
+    with pytest.raises(ShortcutError, match="0 queues"):
+        pick("queue", sc.queues(), "nope")

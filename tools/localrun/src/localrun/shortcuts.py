@@ -185,7 +185,16 @@ def parser() -> argparse.ArgumentParser:
         prog="python -m localrun.shortcuts", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     p.add_argument("--endpoint", default=os.environ.get("LOCALRUN_ENDPOINT", "http://127.0.0.1:4566"))
+    # --endpoint also after the command (./calllocally.sh ls --endpoint URL)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--endpoint", default=argparse.SUPPRESS, help="the local AWS endpoint")
     sub = p.add_subparsers(dest="command", required=True)
+    real_add_parser = sub.add_parser
+
+    def add_parser(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return real_add_parser(name, parents=[common], **kwargs)
+
+    sub.add_parser = add_parser  # type: ignore[method-assign]
     sub.add_parser("ls", help="list functions, queues, buses, buckets, topics, tables")
     s = sub.add_parser("put-event", help="put an event on a bus")
     s.add_argument("--bus")
