@@ -21,6 +21,8 @@ CTX_BASE_IMAGE = "baseImage"
 CTX_PROVISIONED_CONCURRENCY = "provisionedConcurrency"
 CTX_LOG_LEVEL = "logLevel"
 CTX_RETAIN_DATA = "retainData"
+CTX_ARCHITECTURE = "architecture"
+ARCHITECTURES = ("x86_64", "arm64")
 
 
 class ServiceFolderMissingError(FileNotFoundError):
@@ -63,3 +65,12 @@ def retain_data(scope: Construct) -> bool:
     """Keep tables and buckets on `cdk destroy` only when asked; the demo default is to clean up."""
     raw = scope.node.try_get_context(CTX_RETAIN_DATA)
     return str(raw).lower() in ("1", "true", "yes") if raw is not None else False
+
+
+def architecture(scope: Construct) -> str:
+    """CPU architecture of every function and its image: x86_64 (default) or arm64 (e.g. deploying from an arm64
+    machine whose wheelhouses hold aarch64 wheels; Graviton is also cheaper)."""
+    value = str(scope.node.try_get_context(CTX_ARCHITECTURE) or "x86_64")
+    if value not in ARCHITECTURES:
+        raise ValueError(f"context {CTX_ARCHITECTURE} must be one of {ARCHITECTURES}, got {value!r}")
+    return value

@@ -75,6 +75,11 @@ class ContainerFunction(Construct):
         self.log_group = logs.LogGroup(self, "LogGroup", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY)
         self.log_group.grant_write(self.role)
 
+        if config.architecture(self) == "arm64":
+            platform, arch = ecr_assets.Platform.LINUX_ARM64, lambda_.Architecture.ARM_64
+        else:
+            platform, arch = ecr_assets.Platform.LINUX_AMD64, lambda_.Architecture.X86_64
+
         env = {"POWERTOOLS_SERVICE_NAME": service, "POWERTOOLS_LOG_LEVEL": config.log_level(self)}
         env.update(environment or {})
 
@@ -86,10 +91,11 @@ class ContainerFunction(Construct):
                 cmd=[handler],
                 build_args={"BASE_IMAGE": config.base_image(self)},
                 exclude=ASSET_EXCLUDE,
-                # Lambda runs x86_64 here; pin the image platform so a build on an arm64 laptop still deploys.
-                platform=ecr_assets.Platform.LINUX_AMD64,
+                # Image platform and function architecture always agree (context `architecture`), whatever the
+                # machine that builds the image.
+                platform=platform,
             ),
-            architecture=lambda_.Architecture.X86_64,
+            architecture=arch,
             role=self.role,
             log_group=self.log_group,
             timeout=timeout,

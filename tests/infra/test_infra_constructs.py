@@ -250,3 +250,21 @@ def test_eventbridge_service_uses_a_fixed_alias_when_provisioned_concurrency_is_
 def test_provisioned_concurrency_must_not_be_negative(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="provisionedConcurrency must be >= 0"):
         _eventbridge_service_template(tmp_path, {"provisionedConcurrency": "-1"})
+
+
+def test_architecture_context_switches_function_and_image_platform_together(tmp_path: Path) -> None:
+    # GIVEN -c architecture=arm64
+    stack = _stack(tmp_path, {"architecture": "arm64"})
+    ContainerFunction(stack, "Fn", service="backtosource", handler="backtosource.handler.handler")
+    assembly = stack.node.root.synth()  # type: ignore[attr-defined]
+    # THEN the function runs on arm64 and its image is built for linux/arm64
+    Template.from_stack(stack).has_resource_properties("AWS::Lambda::Function", {"Architectures": ["arm64"]})
+    manifest = json.loads((Path(assembly.directory) / "TestStack.assets.json").read_text())
+    (image,) = manifest["dockerImages"].values()
+    assert image["source"]["platform"] == "linux/arm64"
+
+
+def test_an_unknown_architecture_is_refused(tmp_path: Path) -> None:
+    stack = _stack(tmp_path, {"architecture": "sparc"})
+    with pytest.raises(ValueError, match="architecture must be one of"):
+        config.architecture(stack)
