@@ -272,3 +272,20 @@ def test_the_sample_events_shipped_with_the_service_are_understood(env: Env) -> 
                 env.invoke(event)
         else:
             assert {r["outcome"] for r in env.invoke(event)["results"]} == expected[path.name], path.name
+
+
+def test_a_clean_reupload_removes_the_old_report_without_leaving_delete_markers_behind(env: Env) -> None:
+    # GIVEN a versioned bucket and an upload with a bad row, which left a rejects report
+    env.s3.put_bucket_versioning(Bucket=env.bucket, VersioningConfiguration={"Status": "Enabled"})
+    env.notifications()
+    upload_and_notify(env, "uploads/f.csv", HEADER + b"P1,A,x,2023-05-01\n")
+    env.notifications()  # the report's own notification
+    # WHEN a corrected file is uploaded, and then another clean one
+    upload_and_notify(env, "uploads/f.csv", HEADER + b"P1,A,1,2023-05-01\n")
+    upload_and_notify(env, "uploads/f.csv", HEADER + b"P1,A,2,2023-05-02\n")
+    # THEN the report is gone, with exactly one delete marker (none for the upload that had nothing to remove)
+    listing = env.s3.list_object_versions(Bucket=env.bucket, Prefix="rejects/")
+    assert [m["Key"] for m in listing.get("DeleteMarkers", []) if m["IsLatest"]] == [
+        "rejects/uploads/f.csv.rejects.csv"
+    ]
+    assert len(listing.get("DeleteMarkers", [])) == 1

@@ -87,4 +87,11 @@ class S3RejectsStore:
         return _SpooledReport(self._s3)
 
     def remove(self, bucket: str, key: str) -> None:
-        self._s3.delete_object(Bucket=bucket, Key=key)  # no error when absent
+        # Look first: in a versioned bucket a blind delete would add a delete marker for every clean upload.
+        try:
+            self._s3.head_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code", "")) in {"404", "NoSuchKey", "NotFound"}:
+                return
+            raise
+        self._s3.delete_object(Bucket=bucket, Key=key)

@@ -11,7 +11,7 @@ MAX_TEXT_CHARS = 256
 
 
 class InventoryUpdate(BaseModel):
-    """One row of an inventory file. Extra fields (e.g. ``source``) are kept for tracing but not required."""
+    """One row of an inventory file. Other fields (e.g. the producer's ``source``) are ignored."""
 
     model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
 
@@ -20,7 +20,6 @@ class InventoryUpdate(BaseModel):
     quantity: int = Field(ge=0, lt=10**15)
     update_date: datetime
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=128)
-    source: dict[str, str | int] | None = None
 
     @field_validator("update_date", mode="before")
     @classmethod
