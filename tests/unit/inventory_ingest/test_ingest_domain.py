@@ -60,8 +60,10 @@ class FakePublisher:
             raise self.fail_with
         self.batches.append(list(messages))
 
+    flushes: int = 0
+
     def flush(self) -> None:
-        pass
+        self.flushes += 1
 
     @property
     def messages(self) -> list[InventoryUpdateMessage]:
@@ -333,3 +335,19 @@ def test_messages_are_valid_against_their_own_model(
     ingestor.ingest(ObjectRef(BUCKET, "uploads/sample_file.csv"))
     for message in publisher.messages:
         assert InventoryUpdateMessage.model_validate_json(message.model_dump_json()) == message
+
+
+def test_a_stream_failure_settles_the_publisher_before_propagating(
+    source: FakeSource, publisher: FakePublisher, ingestor: CsvIngestor
+) -> None:
+    # GIVEN an upload whose stream breaks after the first chunk (e.g. a connection reset)
+    def broken() -> Iterator[bytes]:
+        yield HEADER + b"".join(b"P%d,A,1,2023-05-01\n" % i for i in range(25))
+        raise ConnectionResetError("stream reset")
+
+    source.put(BUCKET, "f.csv", broken())
+    # WHEN it is ingested THEN the error propagates, after batches already handed over were waited for
+    with pytest.raises(ConnectionResetError):
+        ingestor.ingest(ObjectRef(BUCKET, "f.csv"))
+    assert publisher.flushes == 1
+    assert len(publisher.messages) == 20

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
@@ -102,22 +103,29 @@ class CsvIngestor:
             digest = source_digest(ref.bucket, ref.key, opened.etag)
             sent = rejected = blank = 0
             batch: list[InventoryUpdateMessage] = []
-            for line in lines:
-                parsed = parse_row(line, order)
-                if parsed is None:
-                    blank += 1
-                elif isinstance(parsed, Rejection):
-                    report.add(parsed)
-                    rejected += 1
-                else:
-                    batch.append(_message(ref, version, digest, parsed))
-                    if len(batch) >= self._publisher.max_batch:
-                        self._publisher.publish(batch)
-                        sent += len(batch)
-                        batch = []
-            if batch:
-                self._publisher.publish(batch)
-                sent += len(batch)
+            try:
+                for line in lines:
+                    parsed = parse_row(line, order)
+                    if parsed is None:
+                        blank += 1
+                    elif isinstance(parsed, Rejection):
+                        report.add(parsed)
+                        rejected += 1
+                    else:
+                        batch.append(_message(ref, version, digest, parsed))
+                        if len(batch) >= self._publisher.max_batch:
+                            self._publisher.publish(batch)
+                            sent += len(batch)
+                            batch = []
+                if batch:
+                    self._publisher.publish(batch)
+                    sent += len(batch)
+            except BaseException:
+                # Settle batches still in flight so none of them outlives this call; the first error is the one
+                # worth reporting.
+                with contextlib.suppress(Exception):
+                    self._publisher.flush()
+                raise
             self._publisher.flush()  # the report and the result only once every message is in the queue
 
             if rejected:
