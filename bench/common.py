@@ -53,6 +53,7 @@ class Row:
     p50: float | None = None
     p99: float | None = None
     note: str = ""
+    load1: float | None = None  # the machine's 1-minute load average when the row was recorded
 
     @classmethod
     def runs(
@@ -113,6 +114,7 @@ class Sheet:
     budgets: list[Budget] = field(default_factory=list)
 
     def add(self, row: Row) -> Row:
+        row.load1 = round(os.getloadavg()[0], 1)
         self.rows.append(row)
         print(f"  {format_row(row)}", flush=True)
         return row
@@ -147,13 +149,13 @@ def format_row(row: Row) -> str:
 
 def markdown(sheet: Sheet) -> str:
     lines = [
-        "| figure | subject | metric | mode | median | min | max | p50 | p99 | unit | n | note |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| figure | subject | metric | mode | median | min | max | p50 | p99 | unit | n | load | note |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in sheet.rows:
         lines.append(
             f"| {r.figure} | {r.subject} | {r.metric} | {r.mode} | {_num(r.median)} | {_num(r.min)} | "
-            f"{_num(r.max)} | {_num(r.p50)} | {_num(r.p99)} | {r.unit} | {r.n} | {r.note} |"
+            f"{_num(r.max)} | {_num(r.p50)} | {_num(r.p99)} | {r.unit} | {r.n} | {_num(r.load1)} | {r.note} |"
         )
     lines += ["", "| budget | limit | measured | status |", "|---|---|---|---|"]
     lines += [f"| {b.name} | {b.limit} | {b.measured} | {b.status} |" for b in sheet.budgets]

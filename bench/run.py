@@ -17,7 +17,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.common import REPO, Budget, Row, Sheet, machine, markdown
+from bench.common import REPO, Budget, Row, Sheet, format_row, machine, markdown
 
 FIGURES = ("cold", "floor", "latency", "checkout", "inventory", "ingest", "images")
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -201,6 +201,27 @@ def topology_figures(sheet: Sheet, args: argparse.Namespace, figures: list[str])
                 sheet.add(Row.na(figure, "topology", "-", mode, f"{type(exc).__name__}: {exc}"[:400]))
 
 
+def report(files: list[Path], out: Path | None, as_markdown: bool) -> int:
+    """Merge result files (e.g. two invocations on the same commit), re-check the budgets, print and write them."""
+    sheet = Sheet()
+    metas = []
+    for path in files:
+        doc = json.loads(path.read_text())
+        metas.append({"file": path.name, **doc["meta"]})
+        sheet.rows += [Row(**row) for row in doc["rows"]]
+    budgets(sheet)
+    for row in sheet.rows:
+        print(f"  {format_row(row)}")
+    for b in sheet.budgets:
+        print(f"  {b.status:<5} {b.name:<62} {b.limit:<18} {b.measured}")
+    if as_markdown:
+        print("\n" + markdown(sheet))
+    if out:
+        out.write_text(json.dumps(sheet.to_json({"merged": metas}), indent=2) + "\n")
+        print(f"\nwrote {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     p.add_argument("--figures", default=",".join(FIGURES), help=f"comma-separated subset of {','.join(FIGURES)}")
@@ -225,9 +246,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--api-port", type=int, default=None, help="local API port (default: a free one)")
     p.add_argument("--pycache", type=Path, default=PYCACHE, help="private bytecode cache for process+pyc")
     p.add_argument("--markdown", action="store_true", help="also print the table as Markdown (for README.md)")
+    p.add_argument(
+        "--from-json",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="measure nothing: merge these result files, re-check the budgets and print/write them",
+    )
     p.add_argument("--out", type=Path, default=None, help="JSON file (default bench/results/<timestamp>.json)")
     args = p.parse_args(argv)
 
+    if args.from_json:
+        return report(args.from_json, args.out, args.markdown)
     figures = [f for f in args.figures.split(",") if f]
     unknown = set(figures) - set(FIGURES)
     if unknown:
