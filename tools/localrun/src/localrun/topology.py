@@ -65,8 +65,11 @@ def _patch_moto_event_envelope() -> None:
     )
 
 
-def rie_starter(mode: str, endpoint: str) -> Starter:
-    """Start functions as RIE instances (``localrun.instance``), as containers or processes."""
+def rie_starter(mode: str, endpoint: str, output: Any = None) -> Starter:
+    """Start functions as RIE instances (``localrun.instance``), as containers or processes.
+
+    ``output`` (a file) receives the functions' own logs; by default they are interleaved with the journal.
+    """
     from localrun.instance import FunctionSpec, start_instance
 
     def start(fn: Function) -> Instance:
@@ -79,7 +82,7 @@ def rie_starter(mode: str, endpoint: str) -> Starter:
             memory_mb=fn.memory_mb,
             image=fn.service,
         )
-        instance: Instance = start_instance(spec, mode)
+        instance: Instance = start_instance(spec, mode, output=output)
         return instance
 
     return start
@@ -295,6 +298,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--chaos-functions", default="", help="apply fault injection to functions whose name contains this")
     p.add_argument(
+        "--function-logs",
+        metavar="FILE",
+        help="write the functions' own output (RIE, Powertools logs) to FILE; the console keeps one line per "
+        "invocation and event hop",
+    )
+    p.add_argument(
         "--synth",
         action="store_true",
         help="synthesise the selected stacks of the CDK app (infra.app) into --cdk-out first",
@@ -372,9 +381,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         say(f"localrun: {exc}", file=sys.stderr)
         return 2
+    function_logs = Path(args.function_logs).open("a", buffering=1) if args.function_logs else None
     runner = Runner(
         topology,
-        rie_starter(mode, endpoint),
+        rie_starter(mode, endpoint, function_logs),
         clock=Clock(args.time_scale),
         journal=journal,
         port=args.port,
