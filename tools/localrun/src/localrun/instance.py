@@ -119,6 +119,8 @@ def _parse_error(body: bytes, function_error_header: str | None) -> tuple[str | 
 
     Some RIE builds add ``X-Amz-Function-Error``; the one in aws-sam-cli 1.170 does not, so the body decides.
     """
+    if body.startswith(b"Task timed out"):  # RIE's timeout answer: HTTP 200, plain text, no header
+        return "Sandbox.Timedout", body.decode(errors="replace").strip()
     try:
         doc = json.loads(body) if body else None
     except ValueError:
