@@ -41,7 +41,11 @@ elif [[ "$mode" == docker ]] && ! docker info >/dev/null 2>&1; then
 fi
 
 echo "synthesising the CDK app into cdk.out ..."
-node_modules/.bin/cdk synth --all -q >/dev/null
+synth_log=$(mktemp)
+if ! node_modules/.bin/cdk synth -q >"$synth_log" 2>&1; then
+  cat "$synth_log" >&2; rm -f "$synth_log"; echo "error: cdk synth failed" >&2; exit 1
+fi
+rm -f "$synth_log"
 
 if [[ "$mode" == docker ]]; then
   services=$(python - "$stacks" <<'PY'

@@ -231,7 +231,15 @@ def start_instance(
     rie = ensure_rie()
     port = port or free_port(host)
     api_port = free_port(host)
-    rie_args = ["--runtime-interface-emulator-address", f"{host}:{port}", "--runtime-api-address", f"{host}:{api_port}"]
+    # "error" keeps Lambda's START/END/REPORT lines and the function's output, not RIE's own chatter.
+    rie_args = [
+        "--log-level",
+        os.environ.get("RIE_LOG_LEVEL", "error"),
+        "--runtime-interface-emulator-address",
+        f"{host}:{port}",
+        "--runtime-api-address",
+        f"{host}:{api_port}",
+    ]
     env = spec.lambda_env()
     container: str | None = None
     if mode == "process":
