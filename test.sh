@@ -2,13 +2,14 @@
 # The test command. Sets up everything it needs on a fresh machine (uv, .venv, aws-cdk CLI), then runs:
 #   1. lint      ruff + mypy --strict
 #   2. tests     unit, integration, contract and infra tests (no Docker)
-#   3. docker    builds the offline base image and every service image, then the tests that invoke built
+#   3. py3.12    unit, integration and contract tests again on Python 3.12, when python3.12 exists
+#   4. docker    builds the offline base image and every service image, then the tests that invoke built
 #                images through RIE and drive the whole local topology (tests/docker, tests/e2e)
 #
 #   ./test.sh            everything; the docker phase runs when an engine answers (always in CI, where it is
 #                        installed and started if missing, and a missing engine fails the run)
-#   ./test.sh --fast     phases 1-2 only
-#   ./test.sh -- ARGS    extra pytest arguments for phases 2-3 (e.g. -- -k basket)
+#   ./test.sh --fast     without the docker phase
+#   ./test.sh -- ARGS    extra pytest arguments for the test phases (e.g. -- -k basket)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 fast=0; pytest_args=()
@@ -41,6 +42,17 @@ end lint
 begin tests
 pytest -m "not docker and not e2e" "${pytest_args[@]}"
 end tests
+
+# Python 3.12 (the public base image's) as well as 3.11 (the offline Debian base's), when the machine has it.
+if py312=$(command -v python3.12) && [[ -n "$py312" ]]; then
+  begin py3.12
+  UV_PROJECT_ENVIRONMENT="$REPO_ROOT/.cache/venv-py312" uv sync -q --frozen --all-packages --all-groups --python "$py312"
+  "$REPO_ROOT/.cache/venv-py312/bin/python" -m pytest -q -m "not docker and not e2e and not slow" \
+    tests/unit tests/integration tests/contract "${pytest_args[@]}"
+  end py3.12
+else
+  echo "=== py3.12: no python3.12 on this machine; the suite ran on $(python --version) only"
+fi
 
 if [[ $fast == 1 ]]; then exit 0; fi
 
