@@ -327,6 +327,8 @@ def run(
     sheet: Sheet, modes: list[str], runs: int, include_floor: bool, include_services: bool, label: str | None = None
 ) -> None:
     """``label`` names the mode in the table (e.g. process+pyc) when it differs from the instance mode."""
+    # RIE logs "INIT REPORT(durationMs: ...)" at info level; localrun runs it at "error" unless told otherwise.
+    os.environ.setdefault("RIE_LOG_LEVEL", "info")
     chosen = (targets() if include_services else []) + (floor_targets() if include_floor else [])
     with moto_server() as endpoint:
         queue_url = provision(endpoint)
