@@ -244,7 +244,11 @@ def start_instance(
     container: str | None = None
     if mode == "process":
         cmd = [str(rie), *rie_args, python or sys.executable, "-m", "awslambdaric", spec.handler]
-        proc_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | env
+        # Functions keep bytecode, as on Lambda (images are built with .pyc); a developer shell's
+        # PYTHONDONTWRITEBYTECODE would make every cold start recompile its imports.
+        proc_env = {
+            k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "PYTHONDONTWRITEBYTECODE"
+        } | env
         proc = subprocess.Popen(
             cmd,
             env=proc_env,
