@@ -44,7 +44,18 @@ pytest -m "not docker and not e2e" "${pytest_args[@]}"
 end tests
 
 # Python 3.12 (the public base image's) as well as 3.11 (the offline Debian base's), when the machine has it.
-if py312=$(command -v python3.12) && [[ -n "$py312" ]]; then
+find_python312() {
+  # pyenv's shims exist without being runnable outside an activated pyenv, so each candidate must answer.
+  local candidate
+  for candidate in "$(command -v python3.12 || true)" /usr/bin/python3.12 /usr/local/bin/python3.12 \
+      "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.12*/bin/python3.12; do
+    if [[ -x "$candidate" ]] && "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null; then
+      echo "$candidate"; return 0
+    fi
+  done
+  return 1
+}
+if py312=$(find_python312); then
   begin py3.12
   UV_PROJECT_ENVIRONMENT="$REPO_ROOT/.cache/venv-py312" uv sync -q --frozen --all-packages --all-groups --python "$py312"
   "$REPO_ROOT/.cache/venv-py312/bin/python" -m pytest -q -m "not docker and not e2e and not slow" \
