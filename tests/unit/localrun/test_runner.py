@@ -6,7 +6,7 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from localrun.assembly import read_assembly
 from localrun.clock import Clock
 from localrun.journal import Journal
 from localrun.model import Function
-from localrun.testing import FakeFleet, default_behaviour
+from localrun.testing import FakeFleet, default_behaviour, drain, wait_for
 from localrun.topology import Runner, free_port
 
 ASSEMBLY = Path(__file__).parent / "fixtures" / "assembly"
@@ -70,33 +70,6 @@ def env() -> Iterator[Env]:
     assert all(i.stopped for i in fleet.instances)
 
 
-def wait_for(check: Callable[[], Any], timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
-
-def receive_all(sqs: Any, url: str, want: int = 1, timeout: float = 15.0) -> list[dict[str, Any]]:
-    got: list[dict[str, Any]] = []
-    deadline = time.monotonic() + timeout
-    while len(got) < want and time.monotonic() < deadline:
-        resp = sqs.receive_message(
-            QueueUrl=url,
-            MaxNumberOfMessages=10,
-            WaitTimeSeconds=1,
-            MessageAttributeNames=["All"],
-            AttributeNames=["All"],
-        )
-        for m in resp.get("Messages", []):
-            got.append(m)
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-    return got
-
-
 def watch_bus(env: Env, bus: str, pattern: dict[str, Any], name: str) -> str:
     sqs, events = env.client("sqs"), env.client("events")
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
@@ -129,7 +102,7 @@ def test_rule_to_lambda_success_goes_to_the_source_bus(env: Env) -> None:
         ]
     )
     # THEN the function's on-success destination puts the AWS result record on the bus
-    [message] = receive_all(env.client("sqs"), url)
+    [message] = drain(env.client("sqs"), url, 1, timeout=15.0)
     event = json.loads(message["Body"])
     assert event["detail-type"] == "Lambda Function Invocation Result - Success"
     assert list(event)[:5] == ["version", "id", "detail-type", "source", "account"]
@@ -156,7 +129,7 @@ def test_async_failure_retries_then_on_failure_destination(env: Env) -> None:
         ]
     )
     # THEN after 2 attempts the on-failure queue holds the RetriesExhausted record
-    [message] = receive_all(env.client("sqs"), env.queue_url("ServiceDlq"))
+    [message] = drain(env.client("sqs"), env.queue_url("ServiceDlq"), 1, timeout=15.0)
     record = json.loads(message["Body"])
     assert record["requestContext"]["condition"] == "RetriesExhausted"
     assert record["requestContext"]["approximateInvokeCount"] == 2
@@ -172,7 +145,7 @@ def test_lambda_event_invoke_failure_lands_in_the_function_dlq(env: Env) -> None
     resp = env.client("lambda").invoke(FunctionName=fn.name, InvocationType="Event", Payload=b'{"pass": false}')
     assert resp["StatusCode"] == 202
     # THEN the DLQ holds the original event with Lambda's error attributes after 3 attempts
-    [message] = receive_all(env.client("sqs"), env.queue_url("LambdaDlq"))
+    [message] = drain(env.client("sqs"), env.queue_url("LambdaDlq"), 1, timeout=15.0)
     assert json.loads(message["Body"]) == {"pass": False}
     attributes = message["MessageAttributes"]
     assert attributes["ErrorMessage"]["StringValue"] == "pass was false"
@@ -198,7 +171,7 @@ def test_sqs_event_source_partial_failures_reach_the_dlq(env: Env) -> None:
     for body in ("good-1", "good-2", "fail-1"):
         sqs.send_message(QueueUrl=env.queue_url("SourceQueue"), MessageBody=body)
     # THEN only the bad one ends in the DLQ, after 3 receives
-    [dead] = receive_all(sqs, env.queue_url("SourceDlq"), timeout=30)
+    [dead] = drain(sqs, env.queue_url("SourceDlq"), 1, timeout=30)
     assert dead["Body"] == "fail-1"
     bodies = [r["body"] for c in env.calls("Consumer") for r in c["Records"]]
     assert bodies.count("good-1") == 1 and bodies.count("good-2") == 1
@@ -310,7 +283,7 @@ def test_fault_injection_loses_nothing(env: Env) -> None:
     finally:
         off = json.dumps({"fail_rate": 0, "kill_rate": 0}).encode()
         urllib.request.urlopen(urllib.request.Request(f"{env.endpoint}/_localrun/chaos", data=off, method="POST"))  # noqa: S310
-    dead = {m["Body"] for m in receive_all(sqs, env.queue_url("SourceDlq"), want=40, timeout=3)}
+    dead = {m["Body"] for m in drain(sqs, env.queue_url("SourceDlq"), 40, timeout=3)}
     seen = {r["body"] for c in env.calls("Consumer") for r in c["Records"]}
     assert bodies <= seen | dead
     assert any(e["kind"] == "chaos" and "killing" in e["text"] for e in env.runner.journal.entries)
@@ -334,7 +307,7 @@ def test_max_event_age_set_at_runtime_expires_retries(env: Env) -> None:
         # WHEN an invocation fails and its retry would start after the max age
         lam.invoke(FunctionName=fn.name, InvocationType="Event", Payload=b'{"pass": false, "age": 1}')
         # THEN the on-failure destination gets an EventAgeExceeded record after one attempt
-        [message] = receive_all(env.client("sqs"), env.queue_url("ServiceDlq"))
+        [message] = drain(env.client("sqs"), env.queue_url("ServiceDlq"), 1, timeout=15.0)
         record = json.loads(message["Body"])
         assert record["requestContext"]["condition"] == "EventAgeExceeded"
         assert record["requestContext"]["approximateInvokeCount"] == 1
