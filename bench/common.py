@@ -17,17 +17,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from localrun.instance import free_port, image_exists
+
 REPO = Path(__file__).resolve().parents[1]
 SERVICES = REPO / "services"
 FLOOR_DIR = Path(__file__).resolve().parent / "floor"
 REGION = "us-east-1"
 CREDS = {"aws_access_key_id": "test", "aws_secret_access_key": "test", "region_name": REGION}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -230,7 +226,7 @@ def rest_event(
 def image_tag(service: str) -> str | None:
     """The local image of a service: ``<svc>:latest`` (what the runner uses), else ``<svc>:dev``."""
     for tag in (f"{service}:latest", f"{service}:dev"):
-        if subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode == 0:
+        if image_exists(tag):
             return tag
     return None
 

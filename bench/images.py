@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 
+from localrun.instance import image_exists
+
 from bench.common import SERVICES, Row, Sheet, image_tag
 
 OFFLINE_BASE = "lambda-base:bookworm"
@@ -28,7 +30,7 @@ def run(sheet: Sheet) -> None:
             sheet.add(Row.na("image", service, "size", "docker", f"no local image {service}:latest or :dev"))
             continue
         sheet.add(Row.runs("image", service, "size", "MB", "docker", [_size_mb(tag)], note=tag))
-    if subprocess.run(["docker", "image", "inspect", OFFLINE_BASE], capture_output=True).returncode == 0:
+    if image_exists(OFFLINE_BASE):
         sheet.add(
             Row.runs("image", "offline base", "size", "MB", "docker", [_size_mb(OFFLINE_BASE)], note=OFFLINE_BASE)
         )

@@ -17,18 +17,13 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from localrun.instance import docker_available
+
 from bench.common import REPO, Budget, Row, Sheet, format_row, machine, markdown
 
 FIGURES = ("cold", "floor", "latency", "checkout", "inventory", "ingest", "images")
 RESULTS = Path(__file__).resolve().parent / "results"
 PYCACHE = Path.home() / ".cache" / "lambda-microservices" / "bench-pycache"
-
-
-def _docker() -> bool:
-    try:
-        return subprocess.run(["docker", "info"], capture_output=True, timeout=15).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
 
 
 def compile_pycache(prefix: Path) -> None:
@@ -265,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(figures) - set(FIGURES)
     if unknown:
         p.error(f"unknown figures {sorted(unknown)}")
-    docker = _docker()
+    docker = docker_available()
     modes = ["process", "docker"] if args.modes == "auto" else [m for m in args.modes.split(",") if m]
     if "docker" in modes and not docker:
         print("no Docker engine: docker-mode figures are n/a")

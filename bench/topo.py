@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.common import REPO, Row, Sheet, boto, free_port, rest_event, sample_event
+from localrun.instance import free_port
+
+from bench.common import REPO, Row, Sheet, boto, rest_event, sample_event
 
 START_TIMEOUT_S = 420
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,8 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from localrun.instance import docker_available, free_port, image_exists
 from localrun.testing import LocalTopology
-from localrun.topology import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 TIME_SCALE = float(os.environ.get("LOCALRUN_E2E_TIME_SCALE", "0.01"))
@@ -35,27 +34,21 @@ def _stack_services() -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in json.loads(out.stdout.strip().splitlines()[-1]).items()}
 
 
-def _image_exists(service: str) -> bool:
-    return subprocess.run(["docker", "image", "inspect", service], capture_output=True, timeout=30).returncode == 0
-
-
 def _ensure_image(service: str) -> bool:
     """Build a missing service image on a local base image (never pulls: no registry is reachable)."""
-    if _image_exists(service):
+    if image_exists(service):
         return True
-    from localrun.images import OFFLINE_BASE_IMAGE, PUBLIC_BASE_IMAGE, BuildError, build_image
+    from localrun.images import BuildError, build_image, local_base_image
 
-    base = os.environ.get("BASE_IMAGE") or (
-        PUBLIC_BASE_IMAGE if _image_exists(PUBLIC_BASE_IMAGE) else OFFLINE_BASE_IMAGE
-    )
-    if not _image_exists(base):
+    base = local_base_image()
+    if not image_exists(base):
         return False
     try:
         build_image(service, base)
     except BuildError as exc:
         sys.stderr.write(f"e2e: could not build {service}: {exc}\n")
         return False
-    return _image_exists(service)
+    return image_exists(service)
 
 
 def _runnable_stacks(mode: str) -> tuple[list[str], dict[str, str]]:
@@ -87,9 +80,7 @@ def _synth(stacks: list[str], outdir: Path) -> None:
 @pytest.fixture(scope="session")
 def local_topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalTopology]:
     mode = os.environ.get("LOCALRUN_E2E_MODE", "docker")
-    if mode == "docker" and (
-        shutil.which("docker") is None or subprocess.run(["docker", "info"], capture_output=True).returncode != 0
-    ):
+    if mode == "docker" and not docker_available():
         pytest.skip("no Docker engine")
     stacks, missing = _runnable_stacks(mode)
     if not stacks:

@@ -14,10 +14,11 @@ import boto3
 import pytest
 from localrun.assembly import read_assembly
 from localrun.clock import Clock
+from localrun.instance import free_port
 from localrun.journal import Journal
 from localrun.model import Function
 from localrun.testing import FakeFleet, default_behaviour, drain, wait_for
-from localrun.topology import Runner, free_port
+from localrun.topology import Runner
 
 ASSEMBLY = Path(__file__).parent / "fixtures" / "assembly"
 

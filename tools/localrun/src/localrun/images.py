@@ -22,6 +22,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from localrun.instance import image_exists
+
 PUBLIC_BASE_IMAGE = "python:3.12-slim-bookworm"
 OFFLINE_BASE_IMAGE = "lambda-base:bookworm"
 # The public base has Python 3.12; the offline Debian base has 3.11. The wheelhouse serves both.
@@ -199,8 +201,11 @@ def _workspace_dependencies(svc: Service, root: Path) -> list[str]:
     return wanted
 
 
-def _image_exists(tag: str) -> bool:
-    return subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode == 0
+def local_base_image() -> str:
+    """The base to build on without pulling: $BASE_IMAGE, else the public image if present, else the offline base."""
+    return os.environ.get("BASE_IMAGE") or (
+        PUBLIC_BASE_IMAGE if image_exists(PUBLIC_BASE_IMAGE) else OFFLINE_BASE_IMAGE
+    )
 
 
 def resolve_base_image(requested: str | None = None, *, log: bool = True) -> str:
@@ -208,10 +213,10 @@ def resolve_base_image(requested: str | None = None, *, log: bool = True) -> str
     is present or can be pulled; else the offline Debian base, built with docker/build-base-image.sh if missing."""
     requested = requested or os.environ.get("BASE_IMAGE")
     if requested:
-        if requested == OFFLINE_BASE_IMAGE and not _image_exists(requested):
+        if requested == OFFLINE_BASE_IMAGE and not image_exists(requested):
             _build_offline_base()
         return requested
-    if _image_exists(PUBLIC_BASE_IMAGE):
+    if image_exists(PUBLIC_BASE_IMAGE):
         return PUBLIC_BASE_IMAGE
     if subprocess.run(["docker", "pull", "-q", PUBLIC_BASE_IMAGE], capture_output=True, timeout=300).returncode == 0:
         return PUBLIC_BASE_IMAGE
@@ -220,7 +225,7 @@ def resolve_base_image(requested: str | None = None, *, log: bool = True) -> str
             f"no registry reachable for {PUBLIC_BASE_IMAGE}: using the offline base {OFFLINE_BASE_IMAGE}",
             file=sys.stderr,
         )
-    if not _image_exists(OFFLINE_BASE_IMAGE):
+    if not image_exists(OFFLINE_BASE_IMAGE):
         _build_offline_base()
     return OFFLINE_BASE_IMAGE
 

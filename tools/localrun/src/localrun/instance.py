@@ -114,6 +114,11 @@ def docker_available() -> bool:
         return False
 
 
+def image_exists(tag: str) -> bool:
+    """True when the local engine has an image tagged ``tag`` (never pulls)."""
+    return subprocess.run(["docker", "image", "inspect", tag], capture_output=True, timeout=60).returncode == 0
+
+
 def _parse_error(body: bytes, function_error_header: str | None) -> tuple[str | None, str | None]:
     """RIE answers function errors with HTTP 200 and an ``errorType``/``errorMessage`` document.
 
@@ -259,7 +264,7 @@ def start_instance(
         )
     elif mode == "docker":
         image = spec.image or spec.service
-        if subprocess.run(["docker", "image", "inspect", image], capture_output=True).returncode != 0:
+        if not image_exists(image):
             raise InstanceError(
                 f"image {image!r} not found; build it with: python -m localrun.images build {spec.service}"
             )

@@ -13,7 +13,6 @@ import argparse
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,18 +25,13 @@ from typing import Any
 from localrun.assembly import read_assembly
 from localrun.aws import DUMMY_CREDENTIALS, Clients
 from localrun.clock import Clock, Scheduler
+from localrun.instance import free_port, image_exists
 from localrun.journal import Journal
 from localrun.model import ACCOUNT_ID, REGION, Function, Topology
 from localrun.pool import FunctionPool, Instance
 
 Starter = Callable[[Function], Instance]
 DEFAULT_POOL_MAX = 4
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def function_env(fn: Function, endpoint: str) -> dict[str, str]:
@@ -330,19 +324,13 @@ def synthesise(outdir: Path, stacks: list[str]) -> None:
         raise RuntimeError(f"synth failed:\n{proc.stderr.strip()[-3000:]}")
 
 
-def image_exists(tag: str) -> bool:
-    return subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode == 0
-
-
 def check_images(topology: Topology, build: bool) -> list[str]:
     """Docker mode: the service images that are missing (after building them, with ``build``). Never pulls."""
     missing = sorted({fn.service for fn in topology.functions if not image_exists(fn.service)})
     if missing and build:
-        from localrun.images import OFFLINE_BASE_IMAGE, PUBLIC_BASE_IMAGE, build_image
+        from localrun.images import build_image, local_base_image
 
-        base = os.environ.get("BASE_IMAGE") or (
-            PUBLIC_BASE_IMAGE if image_exists(PUBLIC_BASE_IMAGE) else OFFLINE_BASE_IMAGE
-        )
+        base = local_base_image()
         for service in missing:
             say(f"localrun: building image {service} on {base} ...")
             build_image(service, base)
