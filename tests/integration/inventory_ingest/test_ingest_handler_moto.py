@@ -6,7 +6,6 @@ import csv
 import importlib
 import io
 import json
-import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,9 +16,7 @@ from typing import Any
 import boto3
 import pytest
 from inventory_ingest.generate import generate_rows
-from lambda_common import aws
 from lambda_common.errors import InvalidInputError
-from moto import mock_aws
 
 SAMPLE = Path(__file__).parents[3] / "services" / "inventory_ingest" / "samples" / "sample_file.csv"
 EVENTS = Path(__file__).parents[3] / "services" / "inventory_ingest" / "events"
@@ -69,45 +66,26 @@ class Env:
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "POWERTOOLS_SERVICE_NAME": "inventory_ingest",
-    }.items():
-        monkeypatch.setenv(name, value)
-    # moto intercepts only the default endpoints: drop any local-endpoint settings from the developer's shell.
-    for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL") or n == "AWS_PROFILE"]:
-        monkeypatch.delenv(name)
+def env(moto_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "inventory_ingest")
     monkeypatch.delenv("REJECTS_PREFIX", raising=False)
-    with mock_aws():
-        aws.client.cache_clear()
-        aws.resource.cache_clear()
-        aws._session.cache_clear()
-        s3 = boto3.client("s3", region_name=REGION)
-        sqs = boto3.client("sqs", region_name=REGION)
-        bucket = "inventory-uploads"
-        s3.create_bucket(Bucket=bucket)
-        queue_url = sqs.create_queue(QueueName="inventory-updates")["QueueUrl"]
-        notifications_url = sqs.create_queue(QueueName="s3-notifications")["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=notifications_url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        s3.put_bucket_notification_configuration(
-            Bucket=bucket,
-            NotificationConfiguration={"QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]},
-        )
-        monkeypatch.setenv("INVENTORY_QUEUE_URL", queue_url)
-        # Settings are read at import: load the handler afresh against this environment.
-        sys.modules.pop("inventory_ingest.handlers.ingest_csv", None)
-        handler = importlib.import_module("inventory_ingest.handlers.ingest_csv")
-        yield Env(s3, sqs, bucket, queue_url, notifications_url, handler)
-        aws.client.cache_clear()
-        aws.resource.cache_clear()
-        aws._session.cache_clear()
-        sys.modules.pop("inventory_ingest.handlers.ingest_csv", None)
+    s3 = boto3.client("s3", region_name=REGION)
+    sqs = boto3.client("sqs", region_name=REGION)
+    bucket = "inventory-uploads"
+    s3.create_bucket(Bucket=bucket)
+    queue_url = sqs.create_queue(QueueName="inventory-updates")["QueueUrl"]
+    notifications_url = sqs.create_queue(QueueName="s3-notifications")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=notifications_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={"QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]},
+    )
+    monkeypatch.setenv("INVENTORY_QUEUE_URL", queue_url)
+    # Settings are read at import: load the handler afresh against this environment.
+    sys.modules.pop("inventory_ingest.handlers.ingest_csv", None)
+    handler = importlib.import_module("inventory_ingest.handlers.ingest_csv")
+    yield Env(s3, sqs, bucket, queue_url, notifications_url, handler)
+    sys.modules.pop("inventory_ingest.handlers.ingest_csv", None)
 
 
 def upload_and_notify(env: Env, key: str, body: bytes) -> list[dict[str, Any]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,8 +14,6 @@ from typing import Any
 
 import boto3
 import pytest
-from lambda_common import aws
-from moto import mock_aws
 
 REGION = "us-east-1"
 SAMPLE = Path(__file__).parents[3] / "services" / "inventory_ingest" / "samples" / "sample_file.csv"
@@ -91,60 +88,43 @@ class Pipeline:
 
 
 @pytest.fixture
-def pipeline(monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    # moto intercepts only the default endpoints: drop any local-endpoint settings from the developer's shell.
-    for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL") or n == "AWS_PROFILE"]:
-        monkeypatch.delenv(name)
-    with mock_aws():
-        aws.client.cache_clear()
-        aws.resource.cache_clear()
-        aws._session.cache_clear()
-        s3 = boto3.client("s3", region_name=REGION)
-        sqs = boto3.client("sqs", region_name=REGION)
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        s3.create_bucket(Bucket="uploads")
-        notifications_url = sqs.create_queue(QueueName="notifications")["QueueUrl"]
-        notifications_arn = sqs.get_queue_attributes(QueueUrl=notifications_url, AttributeNames=["QueueArn"])
-        s3.put_bucket_notification_configuration(
-            Bucket="uploads",
-            NotificationConfiguration={
-                "QueueConfigurations": [
-                    {"QueueArn": notifications_arn["Attributes"]["QueueArn"], "Events": ["s3:ObjectCreated:*"]}
-                ]
-            },
-        )
-        queue_url = sqs.create_queue(QueueName="inventory-updates")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        dynamodb.create_table(
-            TableName="inventory",
-            KeySchema=[
-                {"AttributeName": "product_id", "KeyType": "HASH"},
-                {"AttributeName": "location", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "product_id", "AttributeType": "S"},
-                {"AttributeName": "location", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        monkeypatch.setenv("INVENTORY_QUEUE_URL", queue_url)
-        monkeypatch.setenv("INVENTORY_TABLE_NAME", "inventory")
-        for module in HANDLERS:
-            sys.modules.pop(module, None)
-        ingest, updater = (importlib.import_module(m) for m in HANDLERS)
-        yield Pipeline(s3, sqs, dynamodb, "uploads", notifications_url, queue_url, queue_arn, ingest, updater)
-        aws.client.cache_clear()
-        aws.resource.cache_clear()
-        aws._session.cache_clear()
-        for module in HANDLERS:
-            sys.modules.pop(module, None)
+def pipeline(moto_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
+    s3 = boto3.client("s3", region_name=REGION)
+    sqs = boto3.client("sqs", region_name=REGION)
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    s3.create_bucket(Bucket="uploads")
+    notifications_url = sqs.create_queue(QueueName="notifications")["QueueUrl"]
+    notifications_arn = sqs.get_queue_attributes(QueueUrl=notifications_url, AttributeNames=["QueueArn"])
+    s3.put_bucket_notification_configuration(
+        Bucket="uploads",
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {"QueueArn": notifications_arn["Attributes"]["QueueArn"], "Events": ["s3:ObjectCreated:*"]}
+            ]
+        },
+    )
+    queue_url = sqs.create_queue(QueueName="inventory-updates")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    dynamodb.create_table(
+        TableName="inventory",
+        KeySchema=[
+            {"AttributeName": "product_id", "KeyType": "HASH"},
+            {"AttributeName": "location", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "product_id", "AttributeType": "S"},
+            {"AttributeName": "location", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    monkeypatch.setenv("INVENTORY_QUEUE_URL", queue_url)
+    monkeypatch.setenv("INVENTORY_TABLE_NAME", "inventory")
+    for module in HANDLERS:
+        sys.modules.pop(module, None)
+    ingest, updater = (importlib.import_module(m) for m in HANDLERS)
+    yield Pipeline(s3, sqs, dynamodb, "uploads", notifications_url, queue_url, queue_arn, ingest, updater)
+    for module in HANDLERS:
+        sys.modules.pop(module, None)
 
 
 def test_the_sample_file_sets_one_level_per_product_and_location_and_replays_change_nothing(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
-import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,8 +18,6 @@ import pytest
 from inventory_updater.adapters.dynamodb import DynamoDbInventoryStore
 from inventory_updater.domain.levels import InventoryLevel
 from inventory_updater.ports import WriteRejected
-from lambda_common import aws
-from moto import mock_aws
 
 REGION = "us-east-1"
 EVENTS = Path(__file__).parents[3] / "services" / "inventory_updater" / "events"
@@ -84,47 +81,30 @@ class Env:
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "POWERTOOLS_SERVICE_NAME": "inventory_updater",
-    }.items():
-        monkeypatch.setenv(name, value)
-    # moto intercepts only the default endpoints: drop any local-endpoint settings from the developer's shell.
-    for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL") or n == "AWS_PROFILE"]:
-        monkeypatch.delenv(name)
-    with mock_aws():
-        aws.client.cache_clear()
-        aws.resource.cache_clear()
-        aws._session.cache_clear()
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        sqs = boto3.client("sqs", region_name=REGION)
-        # The keys of the conventions' inventory table.
-        dynamodb.create_table(
-            TableName="inventory",
-            KeySchema=[
-                {"AttributeName": "product_id", "KeyType": "HASH"},
-                {"AttributeName": "location", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "product_id", "AttributeType": "S"},
-                {"AttributeName": "location", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        queue_url = sqs.create_queue(QueueName="inventory-updates")["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        monkeypatch.setenv("INVENTORY_TABLE_NAME", "inventory")
-        sys.modules.pop("inventory_updater.handlers.consume_updates", None)
-        handler = importlib.import_module("inventory_updater.handlers.consume_updates")
-        yield Env(dynamodb, sqs, "inventory", queue_url, arn, handler)
-        aws.client.cache_clear()
-        aws.resource.cache_clear()
-        aws._session.cache_clear()
-        sys.modules.pop("inventory_updater.handlers.consume_updates", None)
+def env(moto_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "inventory_updater")
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    sqs = boto3.client("sqs", region_name=REGION)
+    # The keys of the conventions' inventory table.
+    dynamodb.create_table(
+        TableName="inventory",
+        KeySchema=[
+            {"AttributeName": "product_id", "KeyType": "HASH"},
+            {"AttributeName": "location", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "product_id", "AttributeType": "S"},
+            {"AttributeName": "location", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    queue_url = sqs.create_queue(QueueName="inventory-updates")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    monkeypatch.setenv("INVENTORY_TABLE_NAME", "inventory")
+    sys.modules.pop("inventory_updater.handlers.consume_updates", None)
+    handler = importlib.import_module("inventory_updater.handlers.consume_updates")
+    yield Env(dynamodb, sqs, "inventory", queue_url, arn, handler)
+    sys.modules.pop("inventory_updater.handlers.consume_updates", None)
 
 
 def body(quantity: int, day: str, line: int, product_id: str = "P1", location: str = "Warehouse A") -> str:
