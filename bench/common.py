@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -76,20 +76,8 @@ class Row:
     ) -> Row:
         if not values:
             return cls(figure, subject, metric, unit, mode, note=note or "n/a: no sample")
-        return cls(
-            figure,
-            subject,
-            metric,
-            unit,
-            mode,
-            len(values),
-            statistics.median(values),
-            min(values),
-            max(values),
-            percentile(values, 50),
-            percentile(values, 99),
-            note=note,
-        )
+        row = cls.runs(figure, subject, metric, unit, mode, values, note)
+        return replace(row, p50=percentile(values, 50), p99=percentile(values, 99))
 
     @classmethod
     def na(cls, figure: str, subject: str, metric: str, mode: str, reason: str) -> Row:
