@@ -26,6 +26,12 @@ REGION = "us-east-1"
 CREDS = {"aws_access_key_id": "test", "aws_secret_access_key": "test", "region_name": REGION}
 
 
+def generate_inventory_csv(path: Path, rows: int) -> None:
+    """A synthetic inventory CSV with 1% bad rows (fixed seed, so every run measures the same file)."""
+    cmd = [sys.executable, "-m", "inventory_ingest.generate", "--rows", str(rows), "--bad-share", "0.01"]
+    subprocess.run([*cmd, "--seed", "7", "-o", str(path)], check=True, capture_output=True, timeout=600)
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """Nearest-rank percentile (no interpolation: with few samples p99 is the slowest one, honestly)."""
     ordered = sorted(values)

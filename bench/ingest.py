@@ -10,14 +10,13 @@ from __future__ import annotations
 import copy
 import json
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import Row, Sheet, boto, moto_server, sample_event
+from bench.common import Row, Sheet, boto, generate_inventory_csv, moto_server, sample_event
 
 BUCKET = "bench-uploads"
 
@@ -72,24 +71,7 @@ def run(sheet: Sheet, sizes: list[int], limit_s: float) -> None:
         try:
             for rows in sizes:
                 path = workdir / f"inventory-{rows}.csv"
-                subprocess.run(
-                    [
-                        sys.executable,
-                        "-m",
-                        "inventory_ingest.generate",
-                        "--rows",
-                        str(rows),
-                        "--bad-share",
-                        "0.01",
-                        "--seed",
-                        "7",
-                        "-o",
-                        str(path),
-                    ],
-                    check=True,
-                    capture_output=True,
-                    timeout=600,
-                )
+                generate_inventory_csv(path, rows)
                 key = f"uploads/bench-{rows}.csv"
                 etag = s3.put_object(Bucket=BUCKET, Key=key, Body=path.read_bytes())["ETag"]
                 spec = FunctionSpec(

@@ -27,7 +27,7 @@ from typing import Any
 
 from localrun.instance import free_port
 
-from bench.common import REPO, Row, Sheet, boto, rest_event, sample_event
+from bench.common import REPO, Row, Sheet, boto, generate_inventory_csv, rest_event, sample_event
 
 START_TIMEOUT_S = 420
 
@@ -410,24 +410,7 @@ def inventory(sheet: Sheet, topo: Topo, sizes: list[int], runs: int, limit_s: fl
             )
             continue
         path = workdir / f"inventory-{rows}.csv"
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "inventory_ingest.generate",
-                "--rows",
-                str(rows),
-                "--bad-share",
-                "0.01",
-                "--seed",
-                "7",
-                "-o",
-                str(path),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=600,
-        )
+        generate_inventory_csv(path, rows)
         expected = _expected_keys(path, rows, 0.01)
         rates: list[float] = []
         note = f"{expected} distinct keys; done = table has them all and the queue is empty"
