@@ -35,6 +35,9 @@ elif [[ -f "$event" ]]; then
   payload="$(cat "$event")"
 elif [[ -f "$HERE/services/$service/events/$event" ]]; then
   payload="$(cat "$HERE/services/$service/events/$event")"
+elif [[ "$event" == *.json || "$event" == */* ]]; then
+  echo "error: no event file '$event' (looked in ./ and services/$service/events/)" >&2
+  exit 2
 else
   payload="$event"
 fi

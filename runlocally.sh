@@ -40,6 +40,9 @@ elif [[ "$mode" == docker ]] && ! docker info >/dev/null 2>&1; then
   echo "error: --docker given but no Docker engine answers (is dockerd running?)" >&2; exit 2
 fi
 
+# Reject bad options now, not after a synth and image builds.
+python -c 'import sys; from localrun.topology import parse_args; parse_args(sys.argv[1:])' --mode "$mode" "${args[@]}"
+
 echo "synthesising the CDK app into cdk.out ..."
 synth_log=$(mktemp)
 if ! node_modules/.bin/cdk synth -q >"$synth_log" 2>&1; then

@@ -110,3 +110,18 @@ def test_port_in_use_is_reported_with_the_port() -> None:
         _stop(proc)
     assert second.returncode != 0
     assert f"port {port}" in second.stderr
+
+
+def test_missing_event_file_is_named() -> None:
+    result = _call("backtosource", free_port(), "no-such-event.json")
+    assert result.returncode == 2
+    assert "no event file 'no-such-event.json'" in result.stderr
+
+
+def test_bad_topology_option_is_rejected_before_any_synth() -> None:
+    result = subprocess.run(
+        [str(ROOT / "runlocally.sh"), "--process", "--no-such-option"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "unrecognized arguments: --no-such-option" in result.stderr
+    assert "synthesising" not in result.stdout
