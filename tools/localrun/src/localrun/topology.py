@@ -10,7 +10,6 @@ then logs one line per invocation and event hop until Ctrl-C / SIGTERM, when it 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 import subprocess
@@ -47,16 +46,6 @@ def function_env(fn: Function, endpoint: str) -> dict[str, str]:
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         **fn.env,
     }
-
-
-def _patch_moto_event_envelope() -> None:
-    """moto (5.2) drops ``account`` from the events it delivers to targets; AWS's envelope has it, in this order."""
-    from moto.events.utils import EventTemplateParser
-
-    EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE = (
-        '{"version": "0", "id": "<id>", "detail-type": "<detail-type>", "source": "<source>", "account": "<account>",'
-        ' "time": <time>, "region": "<region>", "resources": <resources>, "detail": <detail>}'
-    )
 
 
 def rie_starter(mode: str, endpoint: str, output: Any = None) -> Starter:
@@ -140,16 +129,11 @@ class Runner:
         from localrun.restapi import RestGateway
 
         t = time.monotonic()
-        os.environ["MOTO_ACCOUNT_ID"] = ACCOUNT_ID  # read per request by moto: every call lands in one account
-        from moto.server import ThreadedMotoServer
+        from localrun.motoserver import MotoProcess
 
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log; the journal says what matters
-        _patch_moto_event_envelope()
-
-        moto_port = free_port()
-        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
-        moto.start()
+        moto = MotoProcess(free_port(), ACCOUNT_ID)  # its own process: moto is CPU-bound (see localrun.motoserver)
         self._stoppers.append(moto.stop)
+        moto_port = moto.port
         internal = Clients(f"http://127.0.0.1:{moto_port}")
         self.timings["moto_s"] = time.monotonic() - t
 

@@ -1,0 +1,93 @@
+"""moto in its own process (localrun.motoserver): its patches apply to the pinned moto and keep SQS semantics."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from localrun.instance import free_port
+from localrun.motoserver import MotoProcess
+
+ACCOUNT = "000000000000"
+
+
+@pytest.fixture(scope="module")
+def moto() -> Iterator[MotoProcess]:
+    server = MotoProcess(free_port(), ACCOUNT)
+    yield server
+    server.stop()
+
+
+def client(server: MotoProcess, service: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=server.url,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+def test_every_patch_applies_to_the_pinned_moto() -> None:
+    # In a fresh interpreter: the patches change moto's classes for good.
+    code = "from localrun import motoserver as m; print(m.patch_event_envelope(), m.patch_sqs_scans())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split() == ["True", "True"], out.stderr
+
+
+def test_sqs_counts_visibility_and_delay_are_unchanged(moto: MotoProcess) -> None:
+    sqs = client(moto, "sqs")
+    url = sqs.create_queue(QueueName=f"q{time.monotonic_ns()}")["QueueUrl"]
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"m{i}"} for i in range(5)])
+    sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=60)
+
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, VisibilityTimeout=60)["Messages"]
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+
+    assert len(got) == 2
+    assert attrs["ApproximateNumberOfMessages"] == "3"
+    assert attrs["ApproximateNumberOfMessagesNotVisible"] == "2"
+    assert attrs["ApproximateNumberOfMessagesDelayed"] == "1"
+    rest = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert {m["Body"] for m in rest} == {"m0", "m1", "m2", "m3", "m4"} - {m["Body"] for m in got}
+
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=got[0]["ReceiptHandle"])
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
+    assert attrs["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "4"
+
+
+def test_a_message_becomes_visible_again_after_its_timeout(moto: MotoProcess) -> None:
+    sqs = client(moto, "sqs")
+    url = sqs.create_queue(QueueName=f"v{time.monotonic_ns()}")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="again")
+    sqs.receive_message(QueueUrl=url, VisibilityTimeout=1)
+
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)
+    again = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=3, AttributeNames=["ApproximateReceiveCount"])
+    assert again["Messages"][0]["Attributes"]["ApproximateReceiveCount"] == "2"
+
+
+def test_events_delivered_to_targets_carry_the_account(moto: MotoProcess) -> None:
+    sqs, events = client(moto, "sqs"), client(moto, "events")
+    url = sqs.create_queue(QueueName=f"e{time.monotonic_ns()}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="all-test", EventPattern=json.dumps({"source": ["test.source"]}))
+    events.put_targets(Rule="all-test", Targets=[{"Id": "q", "Arn": arn}])
+
+    events.put_events(Entries=[{"Source": "test.source", "DetailType": "t", "Detail": "{}"}])
+
+    body = json.loads(sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2)["Messages"][0]["Body"])
+    assert body["account"] == ACCOUNT
+    assert list(body)[:5] == ["version", "id", "detail-type", "source", "account"]
+
+
+def test_stop_ends_the_process() -> None:
+    server = MotoProcess(free_port(), ACCOUNT)
+    server.stop()
+    assert server.proc.poll() is not None

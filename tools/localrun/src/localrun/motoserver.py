@@ -1,0 +1,178 @@
+"""moto in its own process: the backend behind the local AWS endpoint (:4566).
+
+    python -m localrun.motoserver --port N [--account-id 000000000000]
+
+Why a process of its own: moto answers every AWS call in pure Python. In the runner's process it shared one GIL
+with the gateway, the pollers and the REST API, and during an inventory upload that one interpreter sat at ~97% of
+a core while the second core idled. As its own process it has a core to itself.
+
+Patches applied here, each because the unpatched behaviour is wrong or unusable for a local system (moto 5.2):
+
+* the EventBridge envelope gets ``account``, which moto drops;
+* SQS bookkeeping is made linear and cheap (see :func:`patch_sqs_scans`): unpatched, one SendMessageBatch to a
+  queue holding 2,000 messages took ~0.5 s and a receive ~2.4 s, so a 10,000-row inventory file never drained.
+
+Each patch checks that moto still has what it replaces and otherwise leaves moto alone (and says so on stderr):
+a moto upgrade degrades speed, never correctness.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+START_TIMEOUT_S = 60.0
+
+ENVELOPE_TEMPLATE = (
+    '{"version": "0", "id": "<id>", "detail-type": "<detail-type>", "source": "<source>", "account": "<account>",'
+    ' "time": <time>, "region": "<region>", "resources": <resources>, "detail": <detail>}'
+)
+
+
+def patch_event_envelope() -> bool:
+    """moto drops ``account`` from the events it delivers to targets; AWS's envelope has it, in this order."""
+    from moto.events.utils import EventTemplateParser
+
+    if not hasattr(EventTemplateParser, "DEFAULT_EVENT_INPUT_TEMPLATE"):
+        return _skipped("event envelope")
+    EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE = ENVELOPE_TEMPLATE
+    return True
+
+
+def _now_ms() -> float:
+    return time.time() * 1000.0
+
+
+def patch_sqs_scans() -> bool:
+    """Make moto's SQS queue scans cheap, with the same results.
+
+    moto asks for the time as a ``datetime`` (~12 us) once per message per check, and every SendMessage builds all
+    queue attributes (three full scans for the approximate counts); every receive and delete scans the queue too.
+    Here the clock is read once per scan, as a float from the same wall clock moto uses.
+    """
+    import moto.sqs.models as sqs_models
+    from moto.core.utils import unix_time, unix_time_millis
+
+    queue_cls: Any = sqs_models.Queue
+    message_cls: Any = sqs_models.Message
+    probe = message_cls("probe", "body")
+    if not all(hasattr(probe, a) for a in ("visible_at", "delayed_until")):
+        return _skipped("sqs scans")
+    if not all(hasattr(sqs_models, a) for a in ("unix_time", "unix_time_millis")):
+        return _skipped("sqs scans")
+
+    def fast_unix_time(dt: Any = None) -> float:
+        return time.time() if dt is None else unix_time(dt)
+
+    def fast_unix_time_millis(dt: Any = None) -> float:
+        return _now_ms() if dt is None else unix_time_millis(dt)
+
+    def messages(self: Any) -> list[Any]:
+        now = _now_ms()
+        return [m for m in self._messages if now > m.visible_at and not now < m.delayed_until]
+
+    def not_visible(self: Any) -> int:
+        now = _now_ms()
+        return sum(1 for m in self._messages if not now > m.visible_at)
+
+    def delayed(self: Any) -> int:
+        now = _now_ms()
+        return sum(1 for m in self._messages if now < m.delayed_until)
+
+    # The module's own names: moto.sqs.models imported them from moto.core.utils.
+    setattr(sqs_models, "unix_time", fast_unix_time)  # noqa: B010 - not re-exported, so mypy needs setattr
+    setattr(sqs_models, "unix_time_millis", fast_unix_time_millis)  # noqa: B010
+    queue_cls.messages = property(messages)
+    queue_cls.approximate_number_of_messages_not_visible = property(not_visible)
+    queue_cls.approximate_number_of_messages_delayed = property(delayed)
+    return True
+
+
+def _skipped(what: str) -> bool:
+    sys.stderr.write(f"localrun.motoserver: moto changed, patch '{what}' not applied\n")
+    return False
+
+
+def apply_patches() -> None:
+    patch_event_envelope()
+    patch_sqs_scans()
+
+
+class MotoProcess:
+    """``python -m localrun.motoserver`` as a child of the runner, answering on ``http://host:port``."""
+
+    def __init__(self, port: int, account_id: str, host: str = "127.0.0.1") -> None:
+        self.host, self.port = host, port
+        cmd = [sys.executable, "-m", "localrun.motoserver", "--host", host, "--port", str(port)]
+        self.proc = subprocess.Popen([*cmd, "--account-id", account_id], stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not self._answers():
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"moto server exited with {self.proc.returncode} before listening on :{port}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"moto server did not listen on :{port} within {START_TIMEOUT_S:.0f} s")
+            time.sleep(0.05)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection((self.host, self.port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A runner killed with SIGKILL cannot stop us: notice that we were re-parented and go."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m localrun.motoserver", description=__doc__.split("\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--account-id", default="000000000000", help="every call lands in this account")
+    args = parser.parse_args(argv)
+
+    os.environ["MOTO_ACCOUNT_ID"] = args.account_id  # read per request by moto
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log; the runner's journal says what matters
+    apply_patches()
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+    server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    server.start()
+    done.wait()
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
