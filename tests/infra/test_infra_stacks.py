@@ -270,12 +270,12 @@ def test_ecommerce_checkout_rule_feeds_the_order_queue_and_ordering_consumer(sta
             "EventSourceArn": _getatt(queue),
             "FunctionResponseTypes": ["ReportBatchItemFailures"],
             "BatchSize": 10,
-            "MaximumBatchingWindowInSeconds": 1,
+            "MaximumBatchingWindowInSeconds": 0,
         },
     )
     order_queue = t.to_json()["Resources"][queue]["Properties"]
     assert order_queue["RedrivePolicy"]["maxReceiveCount"] == 5
-    assert order_queue["VisibilityTimeout"] == 181
+    assert order_queue["VisibilityTimeout"] == 180
 
 
 def test_ecommerce_price_changed_rule_invokes_basket_with_retries_and_two_failure_queues(
