@@ -154,24 +154,15 @@ def markdown(sheet: Sheet) -> str:
 
 @contextmanager
 def moto_server() -> Iterator[str]:
-    """A standalone moto server on a free loopback port, as its own process (so it does not share our GIL)."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    """moto on a free loopback port as the runner starts it (``localrun.motoserver``: its own process, same patches),
+    so what the functions are measured against is what they meet in ``./runlocally.sh``."""
+    from localrun.motoserver import MotoProcess
+
+    server = MotoProcess(free_port(), "000000000000")
     try:
-        wait_port(port, 60)
-        yield f"http://127.0.0.1:{port}"
+        yield server.url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+        server.stop()
 
 
 def wait_port(port: int, timeout_s: float) -> None:

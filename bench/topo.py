@@ -271,6 +271,29 @@ def raw_rie(sheet: Sheet, topo: Topo, pid: str, basket_body: dict[str, Any], req
             )
         except Exception as exc:  # noqa: BLE001
             sheet.add(Row.na("latency", "straight to RIE c=1", name, topo.mode, f"{exc}"[:300]))
+    dynamodb_read(sheet, topo, env["PRODUCT_TABLE_NAME"], pid, requests)
+
+
+def dynamodb_read(sheet: Sheet, topo: Topo, table: str, pid: str, requests: int) -> None:
+    """The GET's one DynamoDB read alone, from a warm boto3 client through the local endpoint: the moto floor."""
+    ddb = topo.client("dynamodb")
+    values = []
+    for i in range(16 + requests):
+        t = time.perf_counter()
+        ddb.get_item(TableName=table, Key={"id": {"S": pid}})
+        if i >= 16:
+            values.append((time.perf_counter() - t) * 1000)
+    sheet.add(
+        Row.dist(
+            "latency",
+            "boto3 via :4566 c=1",
+            "DynamoDB GetItem",
+            "ms",
+            topo.mode,
+            values,
+            note="the GET's read alone: gateway + moto, from a warm client",
+        )
+    )
 
 
 def _has_orders(body: Any) -> bool:
