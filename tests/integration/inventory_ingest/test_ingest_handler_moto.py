@@ -15,7 +15,7 @@ from typing import Any
 
 import boto3
 import pytest
-from inventory_ingest.generate import generate_rows
+from inventory_ingest.generate import generate_rows, is_bad
 from lambda_common.errors import InvalidInputError
 
 SAMPLE = Path(__file__).parents[3] / "services" / "inventory_ingest" / "samples" / "sample_file.csv"
@@ -69,6 +69,7 @@ class Env:
 def env(moto_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "inventory_ingest")
     monkeypatch.delenv("REJECTS_PREFIX", raising=False)
+    monkeypatch.delenv("COALESCE_WINDOW_KEYS", raising=False)
     s3 = boto3.client("s3", region_name=REGION)
     sqs = boto3.client("sqs", region_name=REGION)
     bucket = "inventory-uploads"
@@ -101,7 +102,8 @@ def test_the_sample_file_reaches_the_queue_as_21_messages(env: Env) -> None:
     # THEN the test event is ignored and every row is queued once, with a distinct idempotency key
     assert results[0] == {"results": []}
     [summary] = results[1]["results"]
-    assert summary["outcome"] == "ingested" and summary["sent"] == 21 and summary["rejected"] == 0
+    assert summary["outcome"] == "ingested"
+    assert (summary["sent"], summary["superseded"], summary["rejected"]) == (21, 0, 0)
     messages = [json.loads(b) for b in env.queued()]
     assert len(messages) == 21
     assert len({m["idempotency_key"] for m in messages}) == 21
@@ -194,15 +196,36 @@ def test_a_versioned_bucket_pins_the_announced_version(env: Env) -> None:
 
 
 def test_a_generated_file_is_ingested_exactly(env: Env, tmp_path: Path) -> None:
-    # GIVEN a 500-row upload with 2% bad rows (moto's SQS slows down as the queue deepens)
-    body = ("\r\n".join(generate_rows(500, bad_share=0.02, seed=3)) + "\r\n").encode("utf-8-sig")
+    # GIVEN a 500-row upload with 2% bad rows, some (product_id, location) keys repeated
+    lines = list(generate_rows(500, bad_share=0.02, seed=3))
+    body = ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
+    good = [line.split(",") for i, line in enumerate(lines[1:]) if not is_bad(i, 0.02)]
+    keys = {(product_id, location) for product_id, location, _, _ in good}
+    assert len(good) == 490 and len(keys) < 490
     # WHEN it is ingested
     results = upload_and_notify(env, "uploads/big.csv", body)
-    # THEN 490 rows are queued and 10 reported
+    # THEN one message per key is queued, the other good rows are counted as superseded, and 10 are reported
     summary = results[-1]["results"][0]
-    assert (summary["sent"], summary["rejected"]) == (490, 10)
-    attrs = env.sqs.get_queue_attributes(QueueUrl=env.queue_url, AttributeNames=["ApproximateNumberOfMessages"])
-    assert attrs["Attributes"]["ApproximateNumberOfMessages"] == "490"
+    assert (summary["sent"], summary["superseded"], summary["rejected"]) == (len(keys), 490 - len(keys), 10)
+    queued = [json.loads(b) for b in env.queued()]
+    assert sorted((m["product_id"], m["location"]) for m in queued) == sorted(keys)
+
+
+def test_rows_are_coalesced_within_the_configured_window(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a window of one key, set through the environment (read at cold start)
+    monkeypatch.setenv("COALESCE_WINDOW_KEYS", "1")
+    sys.modules.pop("inventory_ingest.handlers.ingest_csv", None)
+    env.handler = importlib.import_module("inventory_ingest.handlers.ingest_csv")
+    body = HEADER + b"P1,A,1,2023-05-01\nP1,A,2,2023-05-02\nP2,A,3,2023-05-01\nP1,A,4,2023-05-01\n"
+    # WHEN a file whose key changes twice is ingested
+    summary = upload_and_notify(env, "uploads/w.csv", body)[-1]["results"][0]
+    # THEN each run of one key is coalesced on its own: P1 (line 3), P2, P1 again (older: the updater keeps line 3)
+    assert [(m["product_id"], m["quantity"]) for m in map(json.loads, env.queued())] == [
+        ("P1", 2),
+        ("P2", 3),
+        ("P1", 4),
+    ]
+    assert (summary["sent"], summary["superseded"]) == (3, 1)
 
 
 def test_a_queue_failure_fails_the_invocation_after_trying_every_record(

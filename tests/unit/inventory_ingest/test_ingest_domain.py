@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from inventory_ingest.domain.ingest import CsvIngestor, Outcome, idempotency_key, rejects_key_for
 from inventory_ingest.domain.rows import Rejection
-from inventory_ingest.generate import generate_rows
+from inventory_ingest.generate import generate_rows, is_bad
 from inventory_ingest.models.inventory import InventoryUpdateMessage
 from inventory_ingest.ports import ObjectGoneError, ObjectRef, OpenedObject
 
@@ -120,6 +120,10 @@ def ingestor(source: FakeSource, publisher: FakePublisher, rejects: FakeRejectsS
     return CsvIngestor(source=source, publisher=publisher, rejects=rejects, rejects_prefix="rejects/")
 
 
+def windowed(source: FakeSource, publisher: FakePublisher, rejects: FakeRejectsStore, keys: int) -> CsvIngestor:
+    return CsvIngestor(source=source, publisher=publisher, rejects=rejects, rejects_prefix="rejects/", window_keys=keys)
+
+
 def test_the_seed_sample_file_becomes_21_messages_in_batches_of_10(
     source: FakeSource, publisher: FakePublisher, rejects: FakeRejectsStore, ingestor: CsvIngestor
 ) -> None:
@@ -201,7 +205,7 @@ def test_invalid_rows_go_to_a_rejects_report_and_never_to_the_queue(
     result = ingestor.ingest(ObjectRef(BUCKET, "uploads/mixed.csv"))
     # THEN only the good rows are sent, and the report lists each bad line with its number and reason
     assert [m.product_id for m in publisher.messages] == ["P1", "P5"]
-    assert (result.sent, result.rejected, result.blank) == (2, 3, 1)
+    assert (result.sent, result.superseded, result.rejected, result.blank) == (2, 0, 3, 1)
     assert result.rejects_key == "rejects/uploads/mixed.csv.rejects.csv"
     assert rejects.reports[(BUCKET, "rejects/uploads/mixed.csv.rejects.csv")] == [
         Rejection(3, "quantity 'ten' is not a whole number", "P2,A,ten,2023-05-01"),
@@ -283,7 +287,7 @@ def test_a_publish_failure_propagates_and_no_report_is_saved(
 def test_a_large_file_is_streamed_not_read_whole(
     source: FakeSource, publisher: FakePublisher, rejects: FakeRejectsStore
 ) -> None:
-    # GIVEN a 1,000,000-row upload, produced chunk by chunk and never materialised
+    # GIVEN a 1,000,000-row upload, produced chunk by chunk and never materialised, and a window of 100 keys
     pulled = 0
     at_first_publish: int | None = None
 
@@ -305,12 +309,42 @@ def test_a_large_file_is_streamed_not_read_whole(
         pass
 
     source.put(BUCKET, "big.csv", upload())
-    ingestor = CsvIngestor(source=source, publisher=RecordingPublisher(), rejects=rejects, rejects_prefix="rejects/")
+    ingestor = windowed(source, RecordingPublisher(), rejects, keys=100)
     # WHEN ingesting starts
     with pytest.raises(StopIngestError):
         ingestor.ingest(ObjectRef(BUCKET, "big.csv"))
-    # THEN the first batch went out after one chunk of the ~35 MB file had been read
-    assert at_first_publish is not None and 0 < at_first_publish < 10_000
+    # THEN the first batch went out once the window was full, after a few chunks of the ~35 MB file had been read
+    assert at_first_publish is not None and 0 < at_first_publish < 20_000
+
+
+def test_rows_held_are_bounded_by_the_window_not_the_file(rejects: FakeRejectsStore) -> None:
+    # GIVEN a 200,000-row upload in which every (product_id, location) is new, produced lazily, 100 lines a chunk
+    read = 0
+    held_most = 0
+
+    def upload() -> Iterator[bytes]:
+        nonlocal read
+        yield HEADER
+        for start in range(0, 200_000, 100):
+            read += 100
+            yield b"".join(b"P%d,A,1,2023-05-01\n" % i for i in range(start, start + 100))
+
+    class CountingPublisher(FakePublisher):
+        published = 0
+
+        def publish(self, messages: Sequence[InventoryUpdateMessage]) -> None:
+            nonlocal held_most
+            self.published += len(messages)
+            held_most = max(held_most, read - self.published)
+
+    source = FakeSource()
+    source.put(BUCKET, "distinct.csv", upload())
+    publisher = CountingPublisher()
+    # WHEN it is ingested with a window of 500 keys
+    result = windowed(source, publisher, rejects, keys=500).ingest(ObjectRef(BUCKET, "distinct.csv"))
+    # THEN every row was sent, and no more rows than the window, a batch and a chunk were ever held unsent
+    assert (result.sent, result.superseded, publisher.published) == (200_000, 0, 200_000)
+    assert 0 < held_most <= 500 + 10 + 100
 
 
 def test_a_generated_file_is_split_exactly_into_good_and_bad_rows(
@@ -321,10 +355,52 @@ def test_a_generated_file_is_split_exactly_into_good_and_bad_rows(
     source.put(BUCKET, "gen.csv", data)
     # WHEN it is ingested
     result = ingestor.ingest(ObjectRef(BUCKET, "gen.csv"))
-    # THEN exactly the bad rows are rejected
-    assert (result.sent, result.rejected) == (4_850, 150)
-    assert len(publisher.messages) == 4_850
+    # THEN exactly the bad rows are rejected, and of the good rows exactly the newest per key is sent
+    winners = newest_per_key(generate_rows(5_000, bad_share=0.03, seed=11), bad_share=0.03)
+    assert (result.sent, result.superseded, result.rejected) == (len(winners), 4_850 - len(winners), 150)
+    assert sorted(m.source.line for m in publisher.messages) == sorted(winners.values())
     assert len(rejects.reports[(BUCKET, "rejects/gen.csv.rejects.csv")]) == 150
+
+
+def newest_per_key(lines: Iterator[str], bad_share: float) -> dict[tuple[str, str], int]:
+    """The line the updater keeps per key: the greatest (date, line). Generated dates are bare, so text sorts."""
+    next(lines)  # header
+    best: dict[tuple[str, str], tuple[str, int]] = {}
+    for index, text in enumerate(lines):
+        if not is_bad(index, bad_share):
+            product_id, location, _, day = text.split(",")
+            best[(product_id, location)] = max(best.get((product_id, location), ("", 0)), (day, index + 2))
+    return {key: line for key, (_, line) in best.items()}
+
+
+def test_rows_superseded_in_the_same_file_are_counted_not_sent(
+    source: FakeSource, publisher: FakePublisher, ingestor: CsvIngestor
+) -> None:
+    # GIVEN a file updating P1/A three times (an older date last) and P2/A once
+    data = HEADER + b"P1,A,1,2023-05-01\nP2,A,5,2023-05-01\nP1,A,2,2023-05-02\nP1,A,3,2023-05-01T23:00:00Z\n"
+    source.put(BUCKET, "f.csv", data)
+    # WHEN it is ingested
+    result = ingestor.ingest(ObjectRef(BUCKET, "f.csv"))
+    # THEN one message per key goes out, the newest of each, with the idempotency key of its own line
+    assert [(m.product_id, m.quantity, m.source.line) for m in publisher.messages] == [("P2", 5, 3), ("P1", 2, 4)]
+    assert publisher.messages[1].idempotency_key == idempotency_key(BUCKET, "f.csv", hashlib.md5(data).hexdigest(), 4)
+    assert (result.sent, result.superseded, result.rejected, result.blank) == (2, 2, 0, 0)
+
+
+def test_a_reingest_repeats_the_same_messages_when_rows_are_coalesced(
+    source: FakeSource, publisher: FakePublisher, rejects: FakeRejectsStore
+) -> None:
+    # GIVEN a generated file with repeated keys, ingested twice through windows of 50 keys (an async retry)
+    source.put(BUCKET, "gen.csv", "\n".join(generate_rows(2_000, bad_share=0.01, seed=5)).encode())
+    ingestor = windowed(source, publisher, rejects, keys=50)
+    first_result = ingestor.ingest(ObjectRef(BUCKET, "gen.csv"))
+    first = list(publisher.messages)
+    publisher.batches.clear()
+    second_result = ingestor.ingest(ObjectRef(BUCKET, "gen.csv"))
+    # THEN both runs send the same messages, in the same order, with the same idempotency keys
+    assert publisher.messages == first
+    assert first_result == second_result
+    assert first_result.superseded > 0
 
 
 def test_messages_are_valid_against_their_own_model(
@@ -338,7 +414,7 @@ def test_messages_are_valid_against_their_own_model(
 
 
 def test_a_stream_failure_settles_the_publisher_before_propagating(
-    source: FakeSource, publisher: FakePublisher, ingestor: CsvIngestor
+    source: FakeSource, publisher: FakePublisher
 ) -> None:
     # GIVEN an upload whose stream breaks after the first chunk (e.g. a connection reset)
     def broken() -> Iterator[bytes]:
@@ -346,8 +422,9 @@ def test_a_stream_failure_settles_the_publisher_before_propagating(
         raise ConnectionResetError("stream reset")
 
     source.put(BUCKET, "f.csv", broken())
-    # WHEN it is ingested THEN the error propagates, after batches already handed over were waited for
+    # WHEN it is ingested through a window of 10 keys (so two windows are handed over before the break)
+    # THEN the error propagates, after batches already handed over were waited for
     with pytest.raises(ConnectionResetError):
-        ingestor.ingest(ObjectRef(BUCKET, "f.csv"))
+        windowed(source, publisher, FakeRejectsStore(), keys=10).ingest(ObjectRef(BUCKET, "f.csv"))
     assert publisher.flushes == 1
     assert len(publisher.messages) == 20

@@ -1,12 +1,15 @@
-"""Ingest one uploaded inventory CSV: stream it, send valid rows in batches, report invalid ones."""
+"""Ingest one uploaded inventory CSV: stream it, coalesce valid rows per key, send the winners in batches, report
+invalid ones."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from inventory_ingest.domain.coalesce import DEFAULT_WINDOW_KEYS, CoalescingWindow
 from inventory_ingest.domain.lines import iter_lines
 from inventory_ingest.domain.rows import HeaderError, Rejection, Row, column_order, parse_row
 from inventory_ingest.models.inventory import InventoryUpdateMessage, SourceLine
@@ -28,7 +31,8 @@ class IngestResult:
     key: str
     outcome: Outcome
     version: str | None = None
-    sent: int = 0
+    sent: int = 0  # messages queued
+    superseded: int = 0  # valid rows not sent: a later row of the same file sets the same level (see coalesce.py)
     rejected: int = 0
     blank: int = 0
     rejects_key: str | None = None
@@ -55,15 +59,22 @@ def idempotency_key(bucket: str, key: str, etag: str, line: int) -> str:
 
 
 class CsvIngestor:
-    """Reads one object at a time through the ports; holds at most one batch of messages in memory."""
+    """Reads one object at a time through the ports; holds at most ``window_keys`` pending rows and one batch."""
 
     def __init__(
-        self, *, source: ObjectSource, publisher: UpdatePublisher, rejects: RejectsStore, rejects_prefix: str
+        self,
+        *,
+        source: ObjectSource,
+        publisher: UpdatePublisher,
+        rejects: RejectsStore,
+        rejects_prefix: str,
+        window_keys: int = DEFAULT_WINDOW_KEYS,
     ) -> None:
         self._source = source
         self._publisher = publisher
         self._rejects = rejects
         self._rejects_prefix = rejects_prefix
+        self._window_keys = window_keys
 
     def ingest(self, ref: ObjectRef) -> IngestResult:
         """Ingest one object.
@@ -101,8 +112,20 @@ class CsvIngestor:
                 )  # fmt: skip
 
             digest = source_digest(ref.bucket, ref.key, opened.etag)
+            window = CoalescingWindow(self._window_keys)
             sent = rejected = blank = 0
             batch: list[InventoryUpdateMessage] = []
+            max_batch = self._publisher.max_batch
+
+            def send(rows: Sequence[Row]) -> None:
+                nonlocal batch, sent
+                for row in rows:
+                    batch.append(_message(ref, version, digest, row))
+                    if len(batch) >= max_batch:
+                        self._publisher.publish(batch)
+                        sent += len(batch)
+                        batch = []
+
             try:
                 for line in lines:
                     parsed = parse_row(line, order)
@@ -112,11 +135,10 @@ class CsvIngestor:
                         report.add(parsed)
                         rejected += 1
                     else:
-                        batch.append(_message(ref, version, digest, parsed))
-                        if len(batch) >= self._publisher.max_batch:
-                            self._publisher.publish(batch)
-                            sent += len(batch)
-                            batch = []
+                        ready = window.add(parsed)
+                        if ready:
+                            send(ready)
+                send(window.drain())
                 if batch:
                     self._publisher.publish(batch)
                     sent += len(batch)
@@ -133,8 +155,8 @@ class CsvIngestor:
             else:
                 self._rejects.remove(ref.bucket, report_key)
             return IngestResult(
-                ref.bucket, ref.key, Outcome.INGESTED, version, sent=sent, rejected=rejected, blank=blank,
-                rejects_key=report_key if rejected else None,
+                ref.bucket, ref.key, Outcome.INGESTED, version, sent=sent, superseded=window.superseded,
+                rejected=rejected, blank=blank, rejects_key=report_key if rejected else None,
             )  # fmt: skip
         finally:
             report.close()

@@ -3,6 +3,8 @@
 Invoked asynchronously by S3. Every record of the notification is ingested, even when an earlier one fails; if any
 failed, the invocation fails at the end with all causes, so Lambda's async retries (and then the failure
 destination) take over. Re-ingesting is safe: messages carry idempotency keys and the updater ignores duplicates.
+Each object's summary is logged ("ingest finished") and returned: rows sent, superseded (coalesced away), rejected
+and blank add up to the file's data lines.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ def _ingestor() -> CsvIngestor:
         ),
         rejects=S3RejectsStore(s3),
         rejects_prefix=settings.rejects_prefix,
+        window_keys=settings.coalesce_window_keys,
     )
 
 
@@ -91,6 +94,7 @@ def _summary(result: IngestResult) -> dict[str, Any]:
         "key": result.key,
         "outcome": result.outcome.value,
         "sent": result.sent,
+        "superseded": result.superseded,
         "rejected": result.rejected,
         "blank": result.blank,
         "rejects_key": result.rejects_key,
