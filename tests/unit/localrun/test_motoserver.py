@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -91,3 +92,35 @@ def test_stop_ends_the_process() -> None:
     server = MotoProcess(free_port(), ACCOUNT)
     server.stop()
     assert server.proc.poll() is not None
+
+
+def test_moto_exits_when_its_runner_dies_without_stopping_it() -> None:
+    # The runner is a shell that starts moto and is then killed with SIGKILL (it cannot clean up).
+    port = free_port()
+    code = (
+        "import os, time; from localrun.motoserver import MotoProcess; "
+        f"m = MotoProcess({port}, {ACCOUNT!r}); print(m.proc.pid, flush=True); time.sleep(600)"
+    )
+    runner = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert runner.stdout is not None
+    moto_pid = int(runner.stdout.readline())
+    runner.kill()
+    runner.wait(10)
+
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and _alive(moto_pid):
+        time.sleep(0.2)
+    assert not _alive(moto_pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie has exited; only its parent (now init) has not reaped it yet.
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -112,7 +112,12 @@ class MotoProcess:
     def __init__(self, port: int, account_id: str, host: str = "127.0.0.1") -> None:
         self.host, self.port = host, port
         cmd = [sys.executable, "-m", "localrun.motoserver", "--host", host, "--port", str(port)]
-        self.proc = subprocess.Popen([*cmd, "--account-id", account_id], stdin=subprocess.DEVNULL)
+        # A session of its own: Ctrl-C (or a signal to the runner's process group) must not take moto away while the
+        # runner is still shutting down functions that call it. The runner stops it last; if the runner dies
+        # without doing so, moto notices it was re-parented and exits (_exit_with_parent).
+        self.proc = subprocess.Popen(
+            [*cmd, "--account-id", account_id], stdin=subprocess.DEVNULL, start_new_session=True
+        )
         deadline = time.monotonic() + START_TIMEOUT_S
         while not self._answers():
             if self.proc.poll() is not None:
