@@ -17,13 +17,11 @@ Response = tuple[int, Any, dict[str, str]]
 
 
 def _drop_clients_moto_would_miss() -> None:
-    """The process-wide boto3 clients are reused across tests (creating them is the slow part), unless another
-    test left them bound to a custom endpoint, which moto does not intercept."""
-    endpoints = (aws.resource("dynamodb").meta.client.meta.endpoint_url, aws.client("events").meta.endpoint_url)
+    """The process-wide clients are reused across tests (creating them is the slow part), unless another test left
+    them bound to a custom endpoint, which moto does not intercept."""
+    endpoints = (aws.client("dynamodb").meta.endpoint_url, aws.client("events").meta.endpoint_url)
     if not all(url.endswith(".amazonaws.com") for url in endpoints):
-        aws.client.cache_clear()
-        aws.resource.cache_clear()
-        aws._session.cache_clear()
+        aws.reset()
 
 
 @pytest.fixture

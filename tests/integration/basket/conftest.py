@@ -28,7 +28,7 @@ CASE = "7d1c5a9e-3b2f-4e8d-a6c0-5f4e3d2c1b0a"
 def _clear_caches() -> None:
     from basket.handlers import api, consume_price_changed
 
-    api.get_baskets.cache_clear()
+    api.basket_service.cache_clear()
     consume_price_changed.get_baskets.cache_clear()
 
 

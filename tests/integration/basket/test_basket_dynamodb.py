@@ -18,7 +18,7 @@ NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 
 @pytest.fixture
 def repo(tables: dict[str, Any]) -> DynamoBasketRepository:
-    return DynamoBasketRepository(tables["basket"])
+    return DynamoBasketRepository(aws.client("dynamodb"), tables["basket"].name)
 
 
 def _basket(user: str, *products: str, revision: str = "r1") -> Basket:
@@ -53,8 +53,8 @@ def test_containing_scans_every_page(repo: DynamoBasketRepository, monkeypatch: 
     # GIVEN more baskets than one (forced small) scan page holds
     for n in range(7):
         repo.put(_basket(f"user{n}", PHONE if n % 2 else CASE))
-    scan = repo._table.scan
-    monkeypatch.setattr(repo._table, "scan", lambda **kw: scan(Limit=2, **kw))
+    scan = repo._dynamodb.scan
+    monkeypatch.setattr(repo._dynamodb, "scan", lambda **kw: scan(Limit=2, **kw))
     # WHEN
     found = {b.userName for b in repo.containing(PHONE)}
     # THEN
@@ -62,7 +62,7 @@ def test_containing_scans_every_page(repo: DynamoBasketRepository, monkeypatch: 
 
 
 def test_product_lookup_returns_existing_products_only(tables: dict[str, Any]) -> None:
-    lookup = DynamoProductLookup(aws.resource("dynamodb"), tables["product"].name)
+    lookup = DynamoProductLookup(aws.client("dynamodb"), tables["product"].name)
     found = lookup.find([PHONE, CASE, "ghost", PHONE])
     assert {pid: (p.name, p.price) for pid, p in found.items()} == {
         PHONE: ("IPhone X", Decimal("950.40")),

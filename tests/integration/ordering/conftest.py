@@ -23,7 +23,7 @@ EVENTS_DIR = Path(__file__).parents[3] / "services" / "ordering" / "events"
 def _clear_caches() -> None:
     from ordering.handlers import api, consume_checkout
 
-    api.get_orders.cache_clear()
+    api.order_book.cache_clear()
     consume_checkout.get_orders.cache_clear()
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from lambda_common import aws
 from lambda_common.errors import ConflictError
 from ordering.adapters.dynamodb import DynamoOrderRepository
 from ordering.models.order import DateFilter, Order, OrderItem
@@ -29,7 +30,7 @@ def _order(order_id: str, date: str) -> Order:
 
 @pytest.fixture
 def repo(order_table: Any) -> DynamoOrderRepository:
-    return DynamoOrderRepository(order_table)
+    return DynamoOrderRepository(aws.client("dynamodb"), order_table.name)
 
 
 def test_add_is_idempotent_per_order(repo: DynamoOrderRepository) -> None:

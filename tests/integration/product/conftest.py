@@ -24,7 +24,7 @@ EVENTS_DIR = Path(__file__).parents[3] / "services" / "product" / "events"
 def _clear_caches() -> None:
     from product.handlers import api
 
-    api.get_catalog.cache_clear()
+    api.product_catalog.cache_clear()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from typing import Any
 
 import boto3
 import pytest
+from lambda_common import aws
 from lambda_common.errors import DependencyError, InvalidInputError, NotFoundError
 from product.adapters.dynamodb import DynamoProductRepository
 from product.models.product import Product
@@ -14,7 +15,7 @@ from product.models.product import Product
 
 @pytest.fixture
 def repo(product_table: Any) -> DynamoProductRepository:
-    return DynamoProductRepository(product_table)
+    return DynamoProductRepository(aws.client("dynamodb"), product_table.name)
 
 
 def _product(n: int, category: str = "Phone", price: str = "19.99") -> Product:
@@ -98,6 +99,6 @@ def test_category_queries_the_index_and_pages_within_it(repo: DynamoProductRepos
 
 
 def test_a_missing_table_is_a_dependency_error(aws_env: None) -> None:
-    repo = DynamoProductRepository(boto3.resource("dynamodb").Table("does-not-exist"))
+    repo = DynamoProductRepository(aws.client("dynamodb"), "does-not-exist")
     with pytest.raises(DependencyError):
         repo.get("p1")

@@ -51,7 +51,7 @@ def test_publish_sends_one_entry_to_the_configured_bus() -> None:
     # GIVEN
     client = StubEvents({"FailedEntryCount": 0, "Entries": [{"EventId": "e1"}]})
     # WHEN
-    EventBridgePublisher(client, "the-bus").publish(source="s", detail_type="T", detail=_Detail(value=1))  # type: ignore[arg-type]
+    EventBridgePublisher(lambda: client, "the-bus").publish(source="s", detail_type="T", detail=_Detail(value=1))  # type: ignore[arg-type,return-value]
     # THEN
     [[entry]] = client.calls
     assert entry["EventBusName"] == "the-bus"
@@ -65,4 +65,4 @@ def test_a_failed_entry_is_an_error_not_a_silent_loss() -> None:
     )
     # WHEN / THEN
     with pytest.raises(DependencyError, match="ThrottlingException"):
-        EventBridgePublisher(client, "b").publish(source="s", detail_type="T", detail=_Detail(value=1))  # type: ignore[arg-type]
+        EventBridgePublisher(lambda: client, "b").publish(source="s", detail_type="T", detail=_Detail(value=1))  # type: ignore[arg-type,return-value]

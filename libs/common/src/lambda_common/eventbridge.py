@@ -1,9 +1,10 @@
-"""Publishing to an event bus (used by services that emit events; needs boto3).
+"""Publishing to an event bus (used by services that emit events; needs botocore).
 
 PutEvents answers 200 even when it drops an entry, so the result is checked."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -16,8 +17,14 @@ if TYPE_CHECKING:
 
 
 class EventBridgePublisher:
-    def __init__(self, client: EventBridgeClient, bus_name: str) -> None:
-        self._client = client
+    """Publishes to ``bus_name`` with the client ``client_factory`` returns (e.g. ``partial(aws.client, "events")``).
+
+    The client is made on the first publish: creating one costs tens of ms of a cold start, which requests that
+    never publish (reads, most price updates) should not pay.
+    """
+
+    def __init__(self, client_factory: Callable[[], EventBridgeClient], bus_name: str) -> None:
+        self._client_factory = client_factory
         self._bus_name = bus_name
 
     def publish(self, *, source: str, detail_type: str, detail: BaseModel) -> None:
@@ -28,7 +35,7 @@ class EventBridgePublisher:
             "EventBusName": self._bus_name,
         }
         try:
-            result = self._client.put_events(Entries=[entry])  # type: ignore[list-item]
+            result = self._client_factory().put_events(Entries=[entry])  # type: ignore[list-item]
         except (BotoCoreError, ClientError) as exc:
             raise DependencyError(f"PutEvents {detail_type} failed: {exc}") from exc
         entries = result.get("Entries") or [{}]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
@@ -19,19 +19,24 @@ from basket.settings import BasketSettings
 settings = load_settings(BasketSettings)
 
 
-@lru_cache(maxsize=1)
-def get_baskets() -> BasketService:
-    # Adapters (and so botocore) are imported on first use, not at cold start.
+@cache
+def basket_service() -> BasketService:
+    # Adapters (and so botocore) are imported on first use, not at cold start; the events client on first publish.
     from lambda_common.eventbridge import EventBridgePublisher
 
     from basket.adapters.dynamodb import DynamoBasketRepository, DynamoProductLookup
 
-    dynamodb = aws.resource("dynamodb")
+    dynamodb = aws.client("dynamodb")
     return BasketService(
-        DynamoBasketRepository(dynamodb.Table(settings.basket_table_name)),
+        DynamoBasketRepository(dynamodb, settings.basket_table_name),
         DynamoProductLookup(dynamodb, settings.product_table_name),
-        EventBridgePublisher(aws.client("events"), settings.event_bus_name),
+        EventBridgePublisher(partial(aws.client, "events"), settings.event_bus_name),
     )
+
+
+async def get_baskets() -> BasketService:
+    # async so FastAPI calls it on the event loop: a sync dependency would start anyio's worker thread pool.
+    return basket_service()
 
 
 Baskets = Annotated[BasketService, Depends(get_baskets)]

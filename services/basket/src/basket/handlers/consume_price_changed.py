@@ -6,7 +6,7 @@ async retries and then the failure destination keep it (with the cause in the lo
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, partial
 from typing import Any
 
 from lambda_common import aws
@@ -26,17 +26,18 @@ class MalformedEventError(ValueError):
     """The event is not a well-formed ProductPriceChanged event. Retrying will not help."""
 
 
-@lru_cache(maxsize=1)
+@cache
 def get_baskets() -> BasketService:
     from lambda_common.eventbridge import EventBridgePublisher
 
     from basket.adapters.dynamodb import DynamoBasketRepository, DynamoProductLookup
 
-    dynamodb = aws.resource("dynamodb")
+    dynamodb = aws.client("dynamodb")
     return BasketService(
-        DynamoBasketRepository(dynamodb.Table(settings.basket_table_name)),
+        DynamoBasketRepository(dynamodb, settings.basket_table_name),
         DynamoProductLookup(dynamodb, settings.product_table_name),
-        EventBridgePublisher(aws.client("events"), settings.event_bus_name),
+        # Price updates never publish: the events client is made only if something does.
+        EventBridgePublisher(partial(aws.client, "events"), settings.event_bus_name),
     )
 
 

@@ -6,12 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from lambda_common import page_token as tokens
+from lambda_common.dynamodb import from_item, to_item
 from lambda_common.errors import ConflictError, DependencyError, InvalidInputError
 
 from ordering.models.order import DateFilter, Order, OrderPage
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.service_resource import Table
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 _KEYS = frozenset({"userName", "orderDate"})
 
@@ -24,14 +25,16 @@ def _existing_order_id(exc: ClientError) -> str | None:
 
 
 class DynamoOrderRepository:
-    def __init__(self, table: Table) -> None:
-        self._table = table
+    def __init__(self, dynamodb: DynamoDBClient, table_name: str) -> None:
+        self._dynamodb = dynamodb
+        self._table = table_name
 
     def add(self, order: Order) -> bool:
         try:
             # The key is (userName, checkout time), both from the event, so a redelivery hits the same key.
-            self._table.put_item(
-                Item=order.to_item(),
+            self._dynamodb.put_item(
+                TableName=self._table,
+                Item=to_item(order.to_item()),
                 ConditionExpression="attribute_not_exists(userName)",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
@@ -48,19 +51,23 @@ class DynamoOrderRepository:
 
     def _get_order_id(self, user_name: str, order_date: str) -> str | None:
         try:
-            item = self._table.get_item(Key={"userName": user_name, "orderDate": order_date}, ConsistentRead=True)
+            item = self._dynamodb.get_item(
+                TableName=self._table,
+                Key=to_item({"userName": user_name, "orderDate": order_date}),
+                ConsistentRead=True,
+            )
         except (BotoCoreError, ClientError) as exc:
             raise DependencyError(f"order table get failed: {exc}") from exc
-        found = item.get("Item") or {}
+        found = from_item(item.get("Item") or {})
         return str(found["orderId"]) if "orderId" in found else None
 
     def list_all(self, *, limit: int, page_token: str | None) -> OrderPage:
-        kwargs: dict[str, Any] = {"Limit": limit}
+        kwargs: dict[str, Any] = {"TableName": self._table, "Limit": limit}
         start = tokens.decode(page_token, keys=_KEYS)
         if start is not None:
-            kwargs["ExclusiveStartKey"] = start
+            kwargs["ExclusiveStartKey"] = to_item(start)
         try:
-            page = self._table.scan(**kwargs)
+            page = self._dynamodb.scan(**kwargs)
         except (BotoCoreError, ClientError) as exc:
             raise DependencyError(f"order table scan failed: {exc}") from exc
         return self._page(page)
@@ -81,8 +88,9 @@ class DynamoOrderRepository:
             condition += " AND orderDate <= :e"
             values[":e"] = dates.end
         kwargs: dict[str, Any] = {
+            "TableName": self._table,
             "KeyConditionExpression": condition,
-            "ExpressionAttributeValues": values,
+            "ExpressionAttributeValues": to_item(values),
             "ScanIndexForward": False,  # newest first
             "Limit": limit,
         }
@@ -90,16 +98,17 @@ class DynamoOrderRepository:
         if start is not None:
             if start["userName"] != user_name:
                 raise InvalidInputError("nextToken belongs to a different user")
-            kwargs["ExclusiveStartKey"] = start
+            kwargs["ExclusiveStartKey"] = to_item(start)
         try:
-            page = self._table.query(**kwargs)
+            page = self._dynamodb.query(**kwargs)
         except (BotoCoreError, ClientError) as exc:
             raise DependencyError(f"order table query failed: {exc}") from exc
         return self._page(page)
 
     @staticmethod
     def _page(page: Any) -> OrderPage:
+        last_key = page.get("LastEvaluatedKey")
         return OrderPage(
-            items=[Order.model_validate(item) for item in page.get("Items", [])],
-            nextToken=tokens.encode(page.get("LastEvaluatedKey")),
+            items=[Order.model_validate(from_item(item)) for item in page.get("Items", [])],
+            nextToken=tokens.encode(from_item(last_key) if last_key else None),
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -18,12 +18,17 @@ from ordering.settings import OrderingSettings
 settings = load_settings(OrderingSettings)
 
 
-@lru_cache(maxsize=1)
-def get_orders() -> OrderBook:
+@cache
+def order_book() -> OrderBook:
     # The adapter (and so botocore) is imported on first use, not at cold start.
     from ordering.adapters.dynamodb import DynamoOrderRepository
 
-    return OrderBook(DynamoOrderRepository(aws.resource("dynamodb").Table(settings.order_table_name)))
+    return OrderBook(DynamoOrderRepository(aws.client("dynamodb"), settings.order_table_name))
+
+
+async def get_orders() -> OrderBook:
+    # async so FastAPI calls it on the event loop: a sync dependency would start anyio's worker thread pool.
+    return order_book()
 
 
 Orders = Annotated[OrderBook, Depends(get_orders)]

@@ -7,7 +7,7 @@ maxReceiveCount it lands in the DLQ. Its cause is logged here.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -32,11 +32,11 @@ class MalformedMessageError(ValueError):
     """The message is not a well-formed CheckoutBasket event. It fails until it reaches the DLQ."""
 
 
-@lru_cache(maxsize=1)
+@cache
 def get_orders() -> OrderBook:
     from ordering.adapters.dynamodb import DynamoOrderRepository
 
-    return OrderBook(DynamoOrderRepository(aws.resource("dynamodb").Table(settings.order_table_name)))
+    return OrderBook(DynamoOrderRepository(aws.client("dynamodb"), settings.order_table_name))
 
 
 def parse(body: str) -> CheckoutBasketEvent:

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from lambda_common import page_token as tokens
+from lambda_common.dynamodb import from_item, to_item
 from lambda_common.errors import DependencyError, InvalidInputError, NotFoundError
 
 from product.models.product import Product, ProductPage
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.service_resource import Table
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 CATEGORY_INDEX = "category-index"
 _TABLE_KEYS = frozenset({"id"})
@@ -24,18 +25,19 @@ def _conditional_failed(exc: ClientError) -> bool:
 
 
 class DynamoProductRepository:
-    def __init__(self, table: Table) -> None:
-        self._table = table
+    def __init__(self, dynamodb: DynamoDBClient, table_name: str) -> None:
+        self._dynamodb = dynamodb
+        self._table = table_name
 
     def get(self, product_id: str) -> Product | None:
         try:
-            item = self._table.get_item(Key={"id": product_id}).get("Item")
+            item = self._dynamodb.get_item(TableName=self._table, Key=to_item({"id": product_id})).get("Item")
         except (BotoCoreError, ClientError) as exc:
             raise DependencyError(f"product table get failed: {exc}") from exc
-        return Product.model_validate(item) if item else None
+        return Product.model_validate(from_item(item)) if item else None
 
     def list(self, *, limit: int, page_token: str | None, category: str | None) -> ProductPage:
-        kwargs: dict[str, Any] = {"Limit": limit}
+        kwargs: dict[str, Any] = {"TableName": self._table, "Limit": limit}
         if category is None:
             start = tokens.decode(page_token, keys=_TABLE_KEYS)
         else:
@@ -43,28 +45,31 @@ class DynamoProductRepository:
             if start is not None and start["category"] != category:
                 raise InvalidInputError("nextToken belongs to a different category")
         if start is not None:
-            kwargs["ExclusiveStartKey"] = start
+            kwargs["ExclusiveStartKey"] = to_item(start)
         try:
             if category is None:
-                page = self._table.scan(**kwargs)
+                page = self._dynamodb.scan(**kwargs)
             else:
-                page = self._table.query(
+                page = self._dynamodb.query(
                     IndexName=CATEGORY_INDEX,
                     KeyConditionExpression="#c = :c",
                     ExpressionAttributeNames={"#c": "category"},
-                    ExpressionAttributeValues={":c": category},
+                    ExpressionAttributeValues=to_item({":c": category}),
                     **kwargs,
                 )
         except (BotoCoreError, ClientError) as exc:
             raise DependencyError(f"product table list failed: {exc}") from exc
+        last_key = page.get("LastEvaluatedKey")
         return ProductPage(
-            items=[Product.model_validate(item) for item in page.get("Items", [])],
-            nextToken=tokens.encode(page.get("LastEvaluatedKey")),
+            items=[Product.model_validate(from_item(item)) for item in page.get("Items", [])],
+            nextToken=tokens.encode(from_item(last_key) if last_key else None),
         )
 
     def create(self, product: Product) -> None:
         try:
-            self._table.put_item(Item=product.to_item(), ConditionExpression="attribute_not_exists(id)")
+            self._dynamodb.put_item(
+                TableName=self._table, Item=to_item(product.to_item()), ConditionExpression="attribute_not_exists(id)"
+            )
         except ClientError as exc:
             if _conditional_failed(exc):  # A uuid4 clash: vanishingly rare, but never overwrite.
                 raise DependencyError("product id collision, please retry") from exc
@@ -77,12 +82,13 @@ class DynamoProductRepository:
         values = {f":v{i}": value for i, value in enumerate(changes.values())}
         assignments = ", ".join(f"#f{i} = :v{i}" for i in range(len(changes)))
         try:
-            old = self._table.update_item(
-                Key={"id": product_id},
+            old = self._dynamodb.update_item(
+                TableName=self._table,
+                Key=to_item({"id": product_id}),
                 UpdateExpression=f"SET {assignments}",
                 ConditionExpression="attribute_exists(id)",  # PUT never creates
                 ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
+                ExpressionAttributeValues=to_item(values),
                 ReturnValues="ALL_OLD",
             )["Attributes"]
         except ClientError as exc:
@@ -91,16 +97,17 @@ class DynamoProductRepository:
             raise DependencyError(f"product table update failed: {exc}") from exc
         except BotoCoreError as exc:
             raise DependencyError(f"product table update failed: {exc}") from exc
-        before = Product.model_validate(old)
+        before = Product.model_validate(from_item(old))
         return before, before.model_copy(update=changes)
 
     def restore_price(self, product_id: str, *, price: Decimal, only_if: Decimal) -> bool:
         try:
-            self._table.update_item(
-                Key={"id": product_id},
+            self._dynamodb.update_item(
+                TableName=self._table,
+                Key=to_item({"id": product_id}),
                 UpdateExpression="SET price = :old",
                 ConditionExpression="price = :new",
-                ExpressionAttributeValues={":old": price, ":new": only_if},
+                ExpressionAttributeValues=to_item({":old": price, ":new": only_if}),
             )
         except ClientError as exc:
             if _conditional_failed(exc):
@@ -112,7 +119,9 @@ class DynamoProductRepository:
 
     def delete(self, product_id: str) -> None:
         try:
-            self._table.delete_item(Key={"id": product_id}, ConditionExpression="attribute_exists(id)")
+            self._dynamodb.delete_item(
+                TableName=self._table, Key=to_item({"id": product_id}), ConditionExpression="attribute_exists(id)"
+            )
         except ClientError as exc:
             if _conditional_failed(exc):
                 raise NotFoundError(f"product {product_id} not found") from exc

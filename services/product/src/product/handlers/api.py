@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -18,17 +18,22 @@ from product.settings import ProductSettings
 settings = load_settings(ProductSettings)
 
 
-@lru_cache(maxsize=1)
-def get_catalog() -> ProductCatalog:
-    # Adapters (and so botocore) are imported on first use, not at cold start.
+@cache
+def product_catalog() -> ProductCatalog:
+    # Adapters (and so botocore) are imported on first use, not at cold start; the events client on first publish.
     from lambda_common.eventbridge import EventBridgePublisher
 
     from product.adapters.dynamodb import DynamoProductRepository
 
     return ProductCatalog(
-        DynamoProductRepository(aws.resource("dynamodb").Table(settings.product_table_name)),
-        EventBridgePublisher(aws.client("events"), settings.event_bus_name),
+        DynamoProductRepository(aws.client("dynamodb"), settings.product_table_name),
+        EventBridgePublisher(partial(aws.client, "events"), settings.event_bus_name),
     )
+
+
+async def get_catalog() -> ProductCatalog:
+    # async so FastAPI calls it on the event loop: a sync dependency would start anyio's worker thread pool.
+    return product_catalog()
 
 
 Catalog = Annotated[ProductCatalog, Depends(get_catalog)]
