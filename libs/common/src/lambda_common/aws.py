@@ -6,8 +6,8 @@ lazily so a handler that never talks to AWS never pays for the SDK. Endpoints co
 
 Clients are botocore clients, which is what ``boto3.client`` returns too. boto3 itself (its session layer, the
 resource layer and s3transfer) is imported only for what needs it: S3 clients, whose transfer methods
-(``upload_fileobj``...) boto3 adds, and ``resource()``. Importing it costs ~50 ms of every cold start on the
-benchmark machine (bench/README.md), and DynamoDB items are converted by ``lambda_common.dynamodb`` instead.
+(``upload_fileobj``...) boto3 adds, and ``resource()``. Importing it cost ~50 ms of CPU of every cold start on the
+benchmark machine; DynamoDB items are converted by ``lambda_common.dynamodb`` instead of boto3's resource layer.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 The same mapping as boto3's ``TypeSerializer``/``TypeDeserializer`` (tests/unit/lambda_common checks them against
 each other), without importing boto3: the functions use botocore clients (see ``lambda_common.aws``), and boto3's
-resource layer plus boto3 itself cost ~130 ms of a cold start on the benchmark machine (bench/README.md).
+resource layer (~60 ms) plus boto3 itself (~50 ms) were ~100 ms of CPU of every DynamoDB function's cold start on
+the benchmark machine.
 
 Python -> DynamoDB: ``str`` S, ``bool`` BOOL, ``None`` NULL, ``int``/``Decimal`` N, ``bytes`` B, ``set``/``frozenset``
 of str/numbers/bytes SS/NS/BS, ``list``/``tuple`` L, ``Mapping`` M. Floats are refused (use ``Decimal``), and so is
