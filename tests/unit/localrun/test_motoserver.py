@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -37,9 +38,12 @@ def client(server: MotoProcess, service: str) -> Any:
 
 def test_every_patch_applies_to_the_pinned_moto() -> None:
     # In a fresh interpreter: the patches change moto's classes for good.
-    code = "from localrun import motoserver as m; print(m.patch_event_envelope(), m.patch_sqs_scans())"
+    code = (
+        "from localrun import motoserver as m; "
+        "print(m.patch_event_envelope(), m.patch_sqs_scans(), m.patch_sqs_locking())"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
-    assert out.stdout.split() == ["True", "True"], out.stderr
+    assert out.stdout.split() == ["True", "True", "True"], out.stderr
 
 
 def test_sqs_counts_visibility_and_delay_are_unchanged(moto: MotoProcess) -> None:
@@ -72,6 +76,48 @@ def test_a_message_becomes_visible_again_after_its_timeout(moto: MotoProcess) ->
     assert "Messages" not in sqs.receive_message(QueueUrl=url)
     again = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=3, AttributeNames=["ApproximateReceiveCount"])
     assert again["Messages"][0]["Attributes"]["ApproximateReceiveCount"] == "2"
+
+
+def test_concurrent_senders_and_consumers_lose_nothing_and_resurrect_nothing(moto: MotoProcess) -> None:
+    # An ingest sending with several threads while two pollers receive and delete: unpatched moto lost messages
+    # and brought deleted ones back.
+    url = client(moto, "sqs").create_queue(QueueName=f"race{time.monotonic_ns()}")["QueueUrl"]
+    senders, batches = 4, 100
+    seen: list[str] = []
+    done = threading.Event()
+
+    def send(k: int) -> None:
+        sqs = client(moto, "sqs")
+        for i in range(batches):
+            entries = [{"Id": str(j), "MessageBody": f"{k}-{i}-{j}"} for j in range(10)]
+            sqs.send_message_batch(QueueUrl=url, Entries=entries)
+
+    def consume() -> None:
+        sqs = client(moto, "sqs")
+        while not done.is_set():
+            got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=600)
+            messages = got.get("Messages", [])
+            if messages:
+                seen.extend(m["Body"] for m in messages)
+                entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
+                assert not sqs.delete_message_batch(QueueUrl=url, Entries=entries).get("Failed")
+
+    threads = [threading.Thread(target=send, args=(k,)) for k in range(senders)]
+    consumers = [threading.Thread(target=consume) for _ in range(3)]
+    for t in threads + consumers:
+        t.start()
+    for t in threads:
+        t.join()
+    deadline = time.monotonic() + 60
+    while len(seen) < senders * batches * 10 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    done.set()
+    for t in consumers:
+        t.join()
+
+    attrs = client(moto, "sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert sorted(seen) == sorted(f"{k}-{i}-{j}" for k in range(senders) for i in range(batches) for j in range(10))
+    assert (attrs["ApproximateNumberOfMessages"], attrs["ApproximateNumberOfMessagesNotVisible"]) == ("0", "0")
 
 
 def test_events_delivered_to_targets_carry_the_account(moto: MotoProcess) -> None:
