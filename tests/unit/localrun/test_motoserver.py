@@ -78,6 +78,23 @@ def test_a_message_becomes_visible_again_after_its_timeout(moto: MotoProcess) ->
     assert again["Messages"][0]["Attributes"]["ApproximateReceiveCount"] == "2"
 
 
+def test_deletes_accept_old_and_repeated_receipt_handles_and_refuse_unknown_ones(moto: MotoProcess) -> None:
+    sqs = client(moto, "sqs")
+    url = sqs.create_queue(QueueName=f"d{time.monotonic_ns()}")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="one")
+    first = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"][0]["ReceiptHandle"]
+    second = sqs.receive_message(QueueUrl=url, VisibilityTimeout=60)["Messages"][0]["ReceiptHandle"]
+    assert first != second
+
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=first)  # an earlier handle of the message still deletes it
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=second)  # and deleting again is fine
+
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert (attrs["ApproximateNumberOfMessages"], attrs["ApproximateNumberOfMessagesNotVisible"]) == ("0", "0")
+    with pytest.raises(sqs.exceptions.ReceiptHandleIsInvalid):
+        sqs.delete_message(QueueUrl=url, ReceiptHandle="not-a-handle")
+
+
 def test_concurrent_senders_and_consumers_lose_nothing_and_resurrect_nothing(moto: MotoProcess) -> None:
     # An ingest sending with several threads while two pollers receive and delete: unpatched moto lost messages
     # and brought deleted ones back.

@@ -53,22 +53,75 @@ def _now_ms() -> float:
     return time.time() * 1000.0
 
 
+# Replacements for moto's SQS bookkeeping (see patch_sqs_scans); ``self`` is a moto Queue, Message or SQSBackend.
+def _visible_messages(self: Any) -> list[Any]:
+    now = _now_ms()
+    return [m for m in self._messages if now > m.visible_at and not now < m.delayed_until]
+
+
+def _count_not_visible(self: Any) -> int:
+    now = _now_ms()
+    return sum(1 for m in self._messages if not now > m.visible_at)
+
+
+def _count_delayed(self: Any) -> int:
+    now = _now_ms()
+    return sum(1 for m in self._messages if now < m.delayed_until)
+
+
+def _had_receipt_handle(self: Any, receipt_handle: str) -> bool:
+    return bool(receipt_handle == self.receipt_handle or receipt_handle in self._old_receipt_handles)
+
+
+def _delete_message(self: Any, receipt_handle: str) -> None:
+    from moto.sqs.exceptions import ReceiptHandleIsInvalid
+
+    if receipt_handle in self.deleted_messages:
+        return  # deleting twice is fine
+    keep, found = [], False
+    for m in self._messages:
+        if m.receipt_handle == receipt_handle or receipt_handle in m._old_receipt_handles:
+            found = True
+            self.pending_messages.discard(m)
+            self.deleted_messages.update(m.all_receipt_handles)
+        else:
+            keep.append(m)
+    if not found:
+        raise ReceiptHandleIsInvalid()
+    self._messages = keep
+
+
+def _within_retention(self: Any, queue_name: str, message: Any) -> bool:
+    retention = int(self.get_queue(queue_name).message_retention_period)
+    return bool(retention + message.sent_timestamp / 1000 > time.time())
+
+
 def patch_sqs_scans() -> bool:
     """Make moto's SQS queue scans cheap, with the same results.
 
-    moto asks for the time as a ``datetime`` (~12 us) once per message per check, and every SendMessage builds all
-    queue attributes (three full scans for the approximate counts); every receive and delete scans the queue too.
-    Here the clock is read once per scan, as a float from the same wall clock moto uses.
+    moto asks for the time as a ``datetime`` (~12 us) once per message per check; every SendMessage builds all
+    queue attributes (three full scans for the approximate counts), and so does every message received (to read
+    the retention period); a delete scans the queue twice, building a list per message. Here the clock is read
+    once per scan, as a float from the same wall clock moto uses; receipt handles are matched without building
+    lists, a delete scans once, and the retention check reads the one attribute it needs.
     """
+    import moto.sqs.exceptions as sqs_exceptions
     import moto.sqs.models as sqs_models
     from moto.core.utils import unix_time, unix_time_millis
 
     queue_cls: Any = sqs_models.Queue
     message_cls: Any = sqs_models.Message
-    probe = message_cls("probe", "body")
-    if not all(hasattr(probe, a) for a in ("visible_at", "delayed_until")):
-        return _skipped("sqs scans")
-    if not all(hasattr(sqs_models, a) for a in ("unix_time", "unix_time_millis")):
+    backend_cls: Any = sqs_models.SQSBackend
+    message = message_cls("probe", "body")
+    queue = queue_cls("probe", region="us-east-1", account_id="000000000000")
+    needs = [
+        (message, ("visible_at", "delayed_until", "receipt_handle", "_old_receipt_handles", "sent_timestamp")),
+        (queue, ("_messages", "message_retention_period", "deleted_messages", "pending_messages")),
+        (backend_cls, ("get_queue", "is_message_valid_based_on_retention_period")),
+        (sqs_models, ("unix_time", "unix_time_millis")),
+        (sqs_exceptions, ("ReceiptHandleIsInvalid",)),
+    ]
+    if not all(hasattr(owner, name) for owner, names in needs for name in names):
         return _skipped("sqs scans")
 
     def fast_unix_time(dt: Any = None) -> float:
@@ -77,24 +130,15 @@ def patch_sqs_scans() -> bool:
     def fast_unix_time_millis(dt: Any = None) -> float:
         return _now_ms() if dt is None else unix_time_millis(dt)
 
-    def messages(self: Any) -> list[Any]:
-        now = _now_ms()
-        return [m for m in self._messages if now > m.visible_at and not now < m.delayed_until]
-
-    def not_visible(self: Any) -> int:
-        now = _now_ms()
-        return sum(1 for m in self._messages if not now > m.visible_at)
-
-    def delayed(self: Any) -> int:
-        now = _now_ms()
-        return sum(1 for m in self._messages if now < m.delayed_until)
-
     # The module's own names: moto.sqs.models imported them from moto.core.utils.
     setattr(sqs_models, "unix_time", fast_unix_time)  # noqa: B010 - not re-exported, so mypy needs setattr
     setattr(sqs_models, "unix_time_millis", fast_unix_time_millis)  # noqa: B010
-    queue_cls.messages = property(messages)
-    queue_cls.approximate_number_of_messages_not_visible = property(not_visible)
-    queue_cls.approximate_number_of_messages_delayed = property(delayed)
+    queue_cls.messages = property(_visible_messages)
+    queue_cls.approximate_number_of_messages_not_visible = property(_count_not_visible)
+    queue_cls.approximate_number_of_messages_delayed = property(_count_delayed)
+    queue_cls.delete_message = _delete_message
+    message_cls.had_receipt_handle = _had_receipt_handle
+    backend_cls.is_message_valid_based_on_retention_period = _within_retention
     return True
 
 
