@@ -40,10 +40,10 @@ def test_every_patch_applies_to_the_pinned_moto() -> None:
     # In a fresh interpreter: the patches change moto's classes for good.
     code = (
         "from localrun import motoserver as m; "
-        "print(m.patch_event_envelope(), m.patch_sqs_scans(), m.patch_sqs_locking())"
+        "print(m.patch_event_envelope(), m.patch_sqs_scans(), m.patch_sqs_locking(), m.patch_backend_lookup())"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
-    assert out.stdout.split() == ["True", "True", "True"], out.stderr
+    assert out.stdout.split() == ["True"] * 4, out.stderr
 
 
 def test_sqs_counts_visibility_and_delay_are_unchanged(moto: MotoProcess) -> None:
