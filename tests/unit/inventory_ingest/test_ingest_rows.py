@@ -49,6 +49,9 @@ def test_a_blank_line_is_not_data() -> None:
     assert parse("   ") is None
 
 
+UPDATER_FORMS = "(YYYY-MM-DD, or YYYY-MM-DDTHH:MM[:SS] with Z or +HH:MM)"
+
+
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
@@ -66,6 +69,12 @@ def test_a_blank_line_is_not_data() -> None:
         ("P1,Warehouse A,5,01/05/2023", "update_date '01/05/2023' is not an ISO-8601 date (YYYY-MM-DD) or date-time"),
         ("P1,Warehouse A,5,20230501", "update_date '20230501' is not an ISO-8601 date (YYYY-MM-DD) or date-time"),
         ("P1,Warehouse A,5,", "update_date '' is not an ISO-8601 date (YYYY-MM-DD) or date-time"),
+        # Python's fromisoformat reads these; the updater's parser does not, so they are reported here, not
+        # dead-lettered by the updater.
+        *[
+            (f"P1,Warehouse A,5,{d}", f"update_date {d!r} is not in a form the updater reads {UPDATER_FORMS}")
+            for d in ("2023-05-01T10:00:00+05", "2023-W01-1T10:00")
+        ],
         (",Warehouse A,5,2023-05-01", "product_id is empty"),
         ("P1,,5,2023-05-01", "location is empty"),
         ("P" * 300 + ",Warehouse A,5,2023-05-01", "product_id is longer than 256 characters"),

@@ -15,39 +15,12 @@ yields the same windows, winners and order, so a re-ingest repeats its messages 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time
-from functools import lru_cache
+from datetime import datetime
 
-from pydantic import TypeAdapter
-
-from inventory_ingest.domain.rows import Row
+from inventory_ingest.domain.rows import Row, updater_instant
 
 DEFAULT_WINDOW_KEYS = 10_000
 _NOTHING: tuple[Row, ...] = ()
-
-
-@lru_cache(maxsize=1)
-def _datetime_adapter() -> TypeAdapter[datetime]:
-    return TypeAdapter(datetime)
-
-
-@lru_cache(maxsize=4096)  # files repeat their dates; parsing is most of the per-row cost of coalescing
-def updater_instant(update_date: str) -> datetime | None:
-    """The instant the updater orders ``update_date`` by (naive, UTC), or None when the updater cannot read it.
-
-    Mirrors the updater's ``InventoryUpdate`` model, parser included (pydantic's, which accepts a few forms fewer
-    than the ingest's own validation): a bare date is midnight UTC, a naive date-time is UTC, an aware one is
-    converted. Naive UTC datetimes compare exactly as the updater's fixed-width timestamp strings do.
-    """
-    try:
-        if len(update_date) == 10:
-            parsed = datetime.combine(date.fromisoformat(update_date), time(), tzinfo=UTC)
-        else:
-            parsed = _datetime_adapter().validate_python(update_date)
-        utc = parsed if parsed.tzinfo is None else parsed.astimezone(UTC)
-    except (ValueError, OverflowError):  # pydantic's ValidationError is a ValueError
-        return None
-    return utc.replace(tzinfo=None)
 
 
 class CoalescingWindow:
@@ -75,7 +48,7 @@ class CoalescingWindow:
         """
         instant = updater_instant(row.update_date)
         if instant is None:
-            # The updater will refuse it (poison -> DLQ) whatever we do: send it as before, never let it win.
+            # parse_row rejects such rows; should one get here, the updater refuses it whatever we do: send it on.
             return (row,)
         key = (row.product_id, row.location)
         current = self._pending.get(key)

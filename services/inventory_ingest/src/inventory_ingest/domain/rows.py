@@ -6,7 +6,10 @@ import csv
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
+from functools import lru_cache
+
+from pydantic import TypeAdapter
 
 from inventory_ingest.domain.lines import RawLine
 
@@ -48,6 +51,30 @@ def parse_update_date(value: str) -> datetime | date:
     if len(value) < 16 or value[10] not in "Tt ":
         raise ValueError(value)
     return datetime.fromisoformat(value)
+
+
+@lru_cache(maxsize=1)
+def _datetime_adapter() -> TypeAdapter[datetime]:
+    return TypeAdapter(datetime)
+
+
+@lru_cache(maxsize=4096)  # files repeat their dates; parsing is most of the per-row cost of coalescing
+def updater_instant(update_date: str) -> datetime | None:
+    """The instant the updater orders ``update_date`` by (naive, UTC), or None when the updater cannot read it.
+
+    Mirrors the updater's ``InventoryUpdate`` model, parser included (pydantic's, which accepts a few forms fewer
+    than ``datetime.fromisoformat``): a bare date is midnight UTC, a naive date-time is UTC, an aware one is
+    converted. Naive UTC datetimes compare exactly as the updater's fixed-width timestamp strings do.
+    """
+    try:
+        if len(update_date) == 10:
+            parsed = datetime.combine(date.fromisoformat(update_date), time(), tzinfo=UTC)
+        else:
+            parsed = _datetime_adapter().validate_python(update_date)
+        utc = parsed if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):  # pydantic's ValidationError is a ValueError
+        return None
+    return utc.replace(tzinfo=None)
 
 
 def _split(line: RawLine) -> tuple[list[str] | None, str, str | None]:
@@ -122,4 +149,11 @@ def _date_problem(value: str) -> str | None:
         parse_update_date(value)
     except ValueError:
         return f"update_date {value!r} is not an ISO-8601 date (YYYY-MM-DD) or date-time"
+    if updater_instant(value) is None:
+        # e.g. "+05" without minutes or a week date: Python reads them, the updater's parser does not, and a row
+        # the updater refuses would end in its DLQ instead of this report.
+        return (
+            f"update_date {value!r} is not in a form the updater reads "
+            "(YYYY-MM-DD, or YYYY-MM-DDTHH:MM[:SS] with Z or +HH:MM)"
+        )
     return None
