@@ -15,8 +15,8 @@ Patches applied here, each because the unpatched behaviour is wrong or unusable 
   sends and deletes lost messages and brought deleted ones back;
 * the backend serving a host is looked up once, not on every request (:func:`patch_backend_lookup`).
 
-Each patch checks that moto still has what it replaces and otherwise leaves moto alone (and says so on stderr):
-a moto upgrade degrades speed, never correctness.
+Each patch checks that moto still has what it replaces and otherwise leaves moto as it is, saying so on stderr;
+tests/unit/localrun/test_motoserver.py fails when a patch no longer applies to the pinned moto.
 """
 
 from __future__ import annotations
