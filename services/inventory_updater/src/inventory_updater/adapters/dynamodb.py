@@ -1,4 +1,4 @@
-"""DynamoDB adapter: one conditional UpdateItem per update, on the table keyed (product_id, location)."""
+"""DynamoDB adapter: one conditional PutItem per update, on the table keyed (product_id, location)."""
 
 from __future__ import annotations
 
@@ -17,25 +17,23 @@ class DynamoDbInventoryStore:
         self._table_name = table_name
 
     def put_if_newer(self, level: InventoryLevel) -> None:
+        # A put, not an update: a level item is exactly these attributes, all written every time, so replacing the
+        # item is the same as setting them, and it spares an update expression (moto parses and validates those
+        # at ~twice the cost of a put: 13.5 vs 7.3 ms here). Same write capacity on AWS.
         try:
-            self._dynamodb.update_item(
+            self._dynamodb.put_item(
                 TableName=self._table_name,
-                Key={"product_id": {"S": level.product_id}, "location": {"S": level.location}},
-                # "location" is a DynamoDB reserved word, hence names for everything.
-                UpdateExpression="SET #q = :q, #d = :d, #s = :s, #k = :k",
+                Item={
+                    "product_id": {"S": level.product_id},
+                    "location": {"S": level.location},
+                    "quantity": {"N": str(level.quantity)},
+                    "update_date": {"S": level.update_date},
+                    "sequence": {"S": level.sequence},
+                    "idempotency_key": {"S": level.idempotency_key},
+                },
                 ConditionExpression="attribute_not_exists(#s) OR #s < :s",
-                ExpressionAttributeNames={
-                    "#q": "quantity",
-                    "#d": "update_date",
-                    "#s": "sequence",
-                    "#k": "idempotency_key",
-                },
-                ExpressionAttributeValues={
-                    ":q": {"N": str(level.quantity)},
-                    ":d": {"S": level.update_date},
-                    ":s": {"S": level.sequence},
-                    ":k": {"S": level.idempotency_key},
-                },
+                ExpressionAttributeNames={"#s": "sequence"},
+                ExpressionAttributeValues={":s": {"S": level.sequence}},
                 # On a failed condition, return the stored item so the caller can tell a duplicate from a stale update.
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
