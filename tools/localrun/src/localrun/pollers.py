@@ -14,15 +14,6 @@ from localrun.model import EventSourceMapping, Function, Queue
 from localrun.records import failed_message_ids, parse_payload, shadow_to_lambda_event, sqs_event
 
 _ALL = ["All"]
-# moto's SQS is not thread-safe where it matters: two concurrent receives can both move the same message to the
-# DLQ (and one fails with a 500). Receives on one queue are therefore serialised; processing stays concurrent.
-_RECEIVE_LOCKS: dict[str, threading.Lock] = {}
-_LOCKS_GUARD = threading.Lock()
-
-
-def receive_lock(url: str) -> threading.Lock:
-    with _LOCKS_GUARD:
-        return _RECEIVE_LOCKS.setdefault(url, threading.Lock())
 
 
 class _Poller:
@@ -82,10 +73,7 @@ class SqsEventSourcePoller(_Poller):
         self._patterns = [_event_pattern(p) for p in esm.filter_patterns]
 
     def _receive(self, count: int, wait_s: int) -> list[dict[str, Any]]:
-        with receive_lock(self.url):
-            return self._receive_locked(count, wait_s)
-
-    def _receive_locked(self, count: int, wait_s: int) -> list[dict[str, Any]]:
+        # Concurrent receives on one queue are safe: localrun.motoserver serialises them under the queue's lock.
         resp = self.sqs.receive_message(
             QueueUrl=self.url,
             MaxNumberOfMessages=max(1, min(10, count)),
