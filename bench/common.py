@@ -11,7 +11,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -163,6 +163,20 @@ def moto_server() -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
+
+
+def peak_rss_kb(pids: Iterable[str | int]) -> int | None:
+    """The largest VmHWM (peak resident set, kB) among ``pids``; None when none could be read (gone, or not Linux)."""
+    peak = None
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    value = int(line.split()[1])
+                    peak = value if peak is None else max(peak, value)
+        except OSError:
+            continue
+    return peak
 
 
 def wait_port(port: int, timeout_s: float) -> None:

@@ -16,28 +16,20 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import Row, Sheet, boto, generate_inventory_csv, moto_server, sample_event
+from bench.common import Row, Sheet, boto, generate_inventory_csv, moto_server, peak_rss_kb, sample_event
 
 BUCKET = "bench-uploads"
 
 
 def _runtime_hwm_kb(rie_pid: int) -> int | None:
     """VmHWM of the RIE's child processes (the Python runtime), read before the instance is stopped."""
-    peak = None
+    children: list[str] = []
     for task in Path(f"/proc/{rie_pid}/task").iterdir():
         try:
-            children = (task / "children").read_text().split()
+            children += (task / "children").read_text().split()
         except OSError:
             continue
-        for child in children:
-            try:
-                for line in Path(f"/proc/{child}/status").read_text().splitlines():
-                    if line.startswith("VmHWM:"):
-                        value = int(line.split()[1])
-                        peak = value if peak is None else max(peak, value)
-            except OSError:
-                continue
-    return peak
+    return peak_rss_kb(children)
 
 
 def _event(key: str, size: int, etag: str) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from typing import Any
 
 from localrun.instance import free_port
 
-from bench.common import REPO, Row, Sheet, boto, generate_inventory_csv, rest_event, sample_event
+from bench.common import REPO, Row, Sheet, boto, generate_inventory_csv, peak_rss_kb, rest_event, sample_event
 
 START_TIMEOUT_S = 420
 
@@ -362,21 +362,15 @@ def _expected_keys(path: Path, rows: int, bad_share: float) -> int:
 
 def _ingest_hwm_kb() -> int | None:
     """Peak RSS (VmHWM) of the ingest function's runtime process(es) in process mode."""
-    peak = None
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
+
+    def is_ingest_runtime(proc: Path) -> bool:
         try:
             cmdline = (proc / "cmdline").read_bytes().split(b"\0")
-            if b"awslambdaric" not in cmdline or not any(b"inventory_ingest.handlers" in c for c in cmdline):
-                continue
-            for line in (proc / "status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    value = int(line.split()[1])
-                    peak = value if peak is None else max(peak, value)
         except OSError:
-            continue
-    return peak
+            return False
+        return b"awslambdaric" in cmdline and any(b"inventory_ingest.handlers" in c for c in cmdline)
+
+    return peak_rss_kb(p.name for p in Path("/proc").iterdir() if p.name.isdigit() and is_ingest_runtime(p))
 
 
 def _clear(table: Any, ddb: Any) -> None:
