@@ -88,7 +88,7 @@ class Pipeline:
 
 
 @pytest.fixture
-def pipeline(moto_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
+def pipeline(inventory_table: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
     s3 = boto3.client("s3", region_name=REGION)
     sqs = boto3.client("sqs", region_name=REGION)
     dynamodb = boto3.client("dynamodb", region_name=REGION)
@@ -105,20 +105,7 @@ def pipeline(moto_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeli
     )
     queue_url = sqs.create_queue(QueueName="inventory-updates")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    dynamodb.create_table(
-        TableName="inventory",
-        KeySchema=[
-            {"AttributeName": "product_id", "KeyType": "HASH"},
-            {"AttributeName": "location", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "product_id", "AttributeType": "S"},
-            {"AttributeName": "location", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
     monkeypatch.setenv("INVENTORY_QUEUE_URL", queue_url)
-    monkeypatch.setenv("INVENTORY_TABLE_NAME", "inventory")
     for module in HANDLERS:
         sys.modules.pop(module, None)
     ingest, updater = (importlib.import_module(m) for m in HANDLERS)

@@ -81,29 +81,15 @@ class Env:
 
 
 @pytest.fixture
-def env(moto_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
+def env(inventory_table: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "inventory_updater")
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     sqs = boto3.client("sqs", region_name=REGION)
-    # The keys of the conventions' inventory table.
-    dynamodb.create_table(
-        TableName="inventory",
-        KeySchema=[
-            {"AttributeName": "product_id", "KeyType": "HASH"},
-            {"AttributeName": "location", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "product_id", "AttributeType": "S"},
-            {"AttributeName": "location", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
     queue_url = sqs.create_queue(QueueName="inventory-updates")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    monkeypatch.setenv("INVENTORY_TABLE_NAME", "inventory")
     sys.modules.pop("inventory_updater.handlers.consume_updates", None)
     handler = importlib.import_module("inventory_updater.handlers.consume_updates")
-    yield Env(dynamodb, sqs, "inventory", queue_url, arn, handler)
+    yield Env(dynamodb, sqs, inventory_table, queue_url, arn, handler)
     sys.modules.pop("inventory_updater.handlers.consume_updates", None)
 
 
