@@ -18,7 +18,7 @@ from inventory_ingest.models.inventory import InventoryUpdateMessage, SourceLine
 from inventory_ingest.ports import ObjectRef, OpenedObject
 from inventory_updater.domain.levels import InventoryLevel, apply_update, utc_timestamp
 from inventory_updater.models.update import InventoryUpdate
-from inventory_updater.ports import WriteRejected
+from inventory_updater.ports import StoredLevel, WriteRejected
 
 BUCKET, KEY = "uploads", "uploads/f.csv"
 HEADER = "product_id,location,quantity,update_date"
@@ -33,7 +33,7 @@ class LevelsTable:
     def put_if_newer(self, level: InventoryLevel) -> None:
         current = self.items.get((level.product_id, level.location))
         if current is not None and current.sequence >= level.sequence:
-            raise WriteRejected(current.sequence)
+            raise WriteRejected(StoredLevel(current.sequence, current.quantity))
         self.items[(level.product_id, level.location)] = level
 
 

@@ -111,6 +111,7 @@ def test_the_sample_file_reaches_the_queue_as_21_messages(env: Env) -> None:
     assert (p001["location"], p001["quantity"], p001["update_date"]) == ("Warehouse A", 100, "2023-05-01")
     assert p001["source"] == {
         "bucket": env.bucket, "key": "uploads/sample_file.csv", "version": p001["source"]["version"], "line": 2,
+        "sequencer": None,  # moto's in-process notifications carry none (the local runner's do)
     }  # fmt: skip
 
 
@@ -142,6 +143,29 @@ def test_bad_rows_land_in_a_rejects_report_that_does_not_retrigger_ingest(env: E
     [skipped] = [env.invoke(json.loads(n)) for n in env.notifications()]
     assert skipped["results"][0]["outcome"] == "skipped"
     assert env.queued() == []
+
+
+def test_report_cells_a_spreadsheet_would_evaluate_are_neutralised(env: Env) -> None:
+    # GIVEN an upload whose bad rows start with formula characters (CSV injection)
+    bad = [b'=HYPERLINK("http://x"),A,x,2023-05-01', b"+1+2,A,-1,2023-05-01", b"@SUM(A1),A,1,bad", b"-2,A,?,2023"]
+    upload_and_notify(env, "uploads/formula.csv", HEADER + b"\n".join(bad) + b"\n")
+    # WHEN the report is read as a spreadsheet would read it
+    report = env.s3.get_object(Bucket=env.bucket, Key="rejects/uploads/formula.csv.rejects.csv")["Body"].read()
+    rows = list(csv.reader(io.StringIO(report.decode())))[1:]
+    # THEN every content cell is text (a leading quote), and still shows the line
+    assert [r[2] for r in rows] == ["'" + line.decode() for line in bad]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r)
+
+
+def test_the_sequencer_of_the_notification_travels_with_every_message(env: Env) -> None:
+    # GIVEN an ObjectCreated notification with S3's sequencer
+    env.s3.put_object(Bucket=env.bucket, Key="uploads/s.csv", Body=HEADER + b"P1,A,1,2023-05-01\nP2,A,2,2023-05-01\n")
+    [note] = [json.loads(n) for n in env.notifications() if "Records" in n]
+    note["Records"][0]["s3"]["object"]["sequencer"] = "0055AED6DCD90281E5"
+    # WHEN it is ingested
+    env.invoke(note)
+    # THEN each message names it, so the updater can order uploads of this key
+    assert [json.loads(b)["source"]["sequencer"] for b in env.queued()] == ["0055AED6DCD90281E5"] * 2
 
 
 def test_every_record_of_a_notification_is_ingested(env: Env) -> None:

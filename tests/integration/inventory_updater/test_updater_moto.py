@@ -17,7 +17,7 @@ import boto3
 import pytest
 from inventory_updater.adapters.dynamodb import DynamoDbInventoryStore
 from inventory_updater.domain.levels import InventoryLevel
-from inventory_updater.ports import WriteRejected
+from inventory_updater.ports import StoredLevel, WriteRejected
 
 REGION = "us-east-1"
 EVENTS = Path(__file__).parents[3] / "services" / "inventory_updater" / "events"
@@ -119,7 +119,7 @@ def test_the_adapter_writes_only_newer_levels_and_reports_the_stored_sequence(en
     for sequence in ("2023-05-01|b", "2023-05-01|a"):
         with pytest.raises(WriteRejected) as excinfo:
             store.put_if_newer(level(sequence, quantity=99))
-        assert excinfo.value.current_sequence == "2023-05-01|b"
+        assert excinfo.value.stored == StoredLevel("2023-05-01|b", 5)
     # AND a newer one is written
     store.put_if_newer(level("2023-05-02|a", quantity=7))
     item = env.item("P1", "A")
@@ -214,3 +214,66 @@ def test_the_sample_events_shipped_with_the_service_behave_as_named(env: Env) ->
     assert [f["itemIdentifier"] for f in run("sqs_with_poison.json")["batchItemFailures"]] == [
         r["messageId"] for r in poison["Records"][1:]
     ]
+
+
+def _json_lines(text: str) -> list[dict[str, Any]]:
+    lines = []
+    for line in text.splitlines():
+        try:
+            lines.append(json.loads(line))
+        except ValueError:
+            continue
+    return [line for line in lines if isinstance(line, dict)]
+
+
+def upload_body(quantity: int, sequencer: str, etag: str) -> str:
+    return json.dumps(
+        {
+            "product_id": "P1",
+            "location": "Warehouse A",
+            "quantity": quantity,
+            "update_date": "2023-05-01",
+            "idempotency_key": f"{etag}:0000000002",
+            "source": {"bucket": "bucket", "key": "uploads/f.csv", "version": etag, "line": 2, "sequencer": sequencer},
+        }
+    )
+
+
+def test_a_stale_update_is_logged_with_winner_and_loser_and_counted(
+    env: Env, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    # GIVEN the later upload of a key applied
+    env.invoke(env.event_for([upload_body(8, "0055AED6DCD90281E6", "ee")]))
+    capsys.readouterr()
+    # WHEN a replay of the earlier upload arrives
+    event = env.event_for([upload_body(3, "0055AED6DCD90281E5", "ff")])
+    assert env.invoke(event) == {"batchItemFailures": []}
+    lines = _json_lines(capsys.readouterr().out)
+    # THEN it is logged at INFO with the key, the winner and the loser
+    [stale] = [r for r in caplog.records if r.getMessage() == "stale update dropped"]
+    assert stale.levelname == "INFO"
+    assert stale.key == {"product_id": "P1", "location": "Warehouse A"}
+    assert stale.winner["quantity"] == 8 and stale.loser["quantity"] == 3
+    assert stale.loser["source"]["sequencer"] == "0055AED6DCD90281E5"
+    assert stale.messageId == event["Records"][0]["messageId"]
+    # AND counted in the StaleUpdates metric (CloudWatch embedded metric format)
+    [emf] = [line for line in lines if "_aws" in line]
+    assert (emf["StaleUpdates"], emf["AppliedUpdates"]) == ([1.0], [0.0])
+    assert {"Name": "StaleUpdates", "Unit": "Count"} in emf["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+    item = env.item("P1", "Warehouse A")
+    assert item is not None and item["quantity"] == {"N": "8"}
+
+
+def test_every_failed_record_is_logged_with_its_message_id_and_cause(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    # GIVEN a batch with a good message and one with a negative quantity
+    bad = json.dumps({"product_id": "P9", "location": "A", "quantity": -4, "update_date": "2023-05-01"})
+    event = env.event_for([body(5, "2023-05-01", 2), bad])
+    bad_id = next(r["messageId"] for r in event["Records"] if r["body"] == bad)
+    # WHEN it is handled
+    env.invoke(event)
+    # THEN the failure is logged with the message id and the reason
+    [error] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert error.messageId == bad_id
+    assert "quantity" in error.reason and "greater than or equal to 0" in error.reason

@@ -12,12 +12,14 @@ from inventory_ingest.models.inventory import InventoryUpdateMessage
 
 @dataclass(frozen=True, slots=True)
 class ObjectRef:
-    """An object named by a notification. ``version_id``/``etag`` pin the exact content the notification announced."""
+    """An object named by a notification. ``version_id``/``etag`` pin the exact content the notification announced;
+    ``sequencer`` (S3's, hex) orders the uploads of one key."""
 
     bucket: str
     key: str
     version_id: str | None = None
     etag: str | None = None
+    sequencer: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from inventory_updater.domain.levels import InventoryLevel
 
 
+@dataclass(frozen=True, slots=True)
+class StoredLevel:
+    """The level a rejected write left in place (what a stale update lost to)."""
+
+    sequence: str
+    quantity: int | None = None
+
+
 class WriteRejected(Exception):
     """The stored level's sequence is not older than the one offered; nothing was written."""
 
-    def __init__(self, current_sequence: str | None) -> None:
-        super().__init__(f"stored sequence {current_sequence!r} is not older")
-        self.current_sequence = current_sequence
+    def __init__(self, stored: StoredLevel | None) -> None:
+        super().__init__(f"stored sequence {stored.sequence if stored else None!r} is not older")
+        self.stored = stored
 
 
 class InventoryStore(Protocol):

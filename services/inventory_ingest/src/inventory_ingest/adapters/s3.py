@@ -20,6 +20,13 @@ CHUNK_BYTES = 1024 * 1024
 _GONE_CODES = {"NoSuchKey", "NoSuchVersion", "PreconditionFailed", "412", "404"}
 MAX_CONTENT_CHARS = 1000
 REPORT_COLUMNS = ("line", "reason", "content")
+# A cell starting with one of these is a formula to Excel, LibreOffice or Google Sheets (CSV injection, OWASP).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """Neutralise a cell a spreadsheet would evaluate: a leading ``'`` makes it text (it is not shown)."""
+    return f"'{cell}" if cell.startswith(_FORMULA_STARTS) else cell
 
 
 class S3ObjectSource:
@@ -67,7 +74,8 @@ class _SpooledReport:
         self._writer.writerow(REPORT_COLUMNS)
 
     def add(self, rejection: Rejection) -> None:
-        self._writer.writerow((rejection.line, rejection.reason, rejection.content[:MAX_CONTENT_CHARS]))
+        content = rejection.content[:MAX_CONTENT_CHARS]
+        self._writer.writerow((rejection.line, spreadsheet_safe(rejection.reason), spreadsheet_safe(content)))
 
     def save(self, bucket: str, key: str) -> None:
         self._text.flush()

@@ -170,5 +170,7 @@ def _message(ref: ObjectRef, version: str, digest: str, row: Row) -> InventoryUp
         quantity=row.quantity,
         update_date=row.update_date,
         idempotency_key=f"{digest}:{row.line:010d}",
-        source=SourceLine.model_construct(bucket=ref.bucket, key=ref.key, version=version, line=row.line),
+        source=SourceLine.model_construct(
+            bucket=ref.bucket, key=ref.key, version=version, line=row.line, sequencer=ref.sequencer
+        ),
     )

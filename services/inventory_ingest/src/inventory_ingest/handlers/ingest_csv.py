@@ -71,7 +71,7 @@ def handler(event: Any, context: LambdaContext) -> dict[str, Any]:  # noqa: ARG0
     failures: list[str] = []
     for record in notification.records:
         obj = record.s3.object
-        ref = ObjectRef(record.s3.bucket.name, obj.key, obj.version_id, obj.e_tag)
+        ref = ObjectRef(record.s3.bucket.name, obj.key, obj.version_id, obj.e_tag, obj.sequencer)
         if not record.is_object_created:
             logger.info("ignoring event", extra={"event_name": record.event_name, "key": ref.key})
             continue

@@ -14,6 +14,9 @@ class SourceLine(BaseModel):
     key: str
     version: str = Field(description="The object's version id, or its ETag when the bucket is not versioned")
     line: int = Field(ge=1)
+    sequencer: str | None = Field(
+        default=None, description="S3's sequencer of the upload's ObjectCreated event: orders uploads of one key"
+    )
 
 
 class InventoryUpdateMessage(BaseModel):

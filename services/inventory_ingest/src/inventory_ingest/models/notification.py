@@ -23,6 +23,8 @@ class S3Object(_Lenient):
     size: int | None = None
     e_tag: str | None = Field(default=None, alias="eTag")
     version_id: str | None = Field(default=None, alias="versionId")
+    # Hex; grows with every write of the key (comparable only within one key, after left-padding with zeros).
+    sequencer: str | None = Field(default=None, pattern=r"^[0-9A-Fa-f]{1,32}$")
 
     @field_validator("key")
     @classmethod

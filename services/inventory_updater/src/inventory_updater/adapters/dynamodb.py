@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from inventory_updater.domain.levels import InventoryLevel
-from inventory_updater.ports import WriteRejected
+from inventory_updater.ports import StoredLevel, WriteRejected
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -39,5 +39,8 @@ class DynamoDbInventoryStore:
             )
         except self._dynamodb.exceptions.ConditionalCheckFailedException as exc:
             response: Any = exc.response
-            current = (response.get("Item") or {}).get("sequence", {}).get("S")
-            raise WriteRejected(current) from None
+            item = response.get("Item") or {}
+            sequence = item.get("sequence", {}).get("S")
+            quantity = item.get("quantity", {}).get("N")
+            stored = StoredLevel(sequence, int(quantity) if quantity is not None else None) if sequence else None
+            raise WriteRejected(stored) from None
