@@ -6,6 +6,7 @@ Everything here must be deterministic for a given checkout and context: no clock
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from constructs import Construct
@@ -21,6 +22,7 @@ CTX_BASE_IMAGE = "baseImage"
 CTX_PROVISIONED_CONCURRENCY = "provisionedConcurrency"
 CTX_LOG_LEVEL = "logLevel"
 CTX_RETAIN_DATA = "retainData"
+CTX_ALARM_EMAIL = "alarmEmail"
 CTX_ARCHITECTURE = "architecture"
 ARCHITECTURES = ("x86_64", "arm64")
 
@@ -62,9 +64,27 @@ def log_level(scope: Construct) -> str:
 
 
 def retain_data(scope: Construct) -> bool:
-    """Keep tables and buckets on `cdk destroy` only when asked; the demo default is to clean up."""
+    """Keep tables and the upload bucket on `cdk destroy` (the default: orders and stock are business records);
+    `-c retainData=false` deploys them to be deleted with the stack."""
     raw = scope.node.try_get_context(CTX_RETAIN_DATA)
-    return str(raw).lower() in ("1", "true", "yes") if raw is not None else False
+    if raw is None or raw == "":
+        return True
+    value = str(raw).lower()
+    if value not in ("1", "true", "yes", "0", "false", "no"):
+        raise ValueError(f"context {CTX_RETAIN_DATA} must be true or false, got {raw!r}")
+    return value in ("1", "true", "yes")
+
+
+def alarm_email(scope: Construct) -> str | None:
+    """An address to subscribe to every stack's alarm topic (`-c alarmEmail=ops@example.com`), or None."""
+    raw = scope.node.try_get_context(CTX_ALARM_EMAIL)
+    if raw in (None, ""):
+        return None
+    value = str(raw).strip()
+    # The shape only: SNS sends a confirmation message, which is the real check.
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+        raise ValueError(f"context {CTX_ALARM_EMAIL} must be an e-mail address, got {raw!r}")
+    return value
 
 
 def architecture(scope: Construct) -> str:

@@ -1,4 +1,5 @@
-"""AlarmTopic (encrypted SNS topic for alarm actions) and DeadLetterQueue (queue + depth alarm)."""
+"""AlarmTopic (encrypted SNS topic for alarm actions, alarms per function) and DeadLetterQueue (queue + depth
+alarm)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,19 @@ from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from cdk_nag import NagSuppressions
 from constructs import Construct
 
+from infra import config
+from infra.constructs.container_function import ContainerFunction
 from infra.constructs.queues import DLQ_RETENTION, encrypted_queue
 
 
 class AlarmTopic(Construct):
-    """An SNS topic every alarm in a stack notifies; subscribe an e-mail or chat hook to it after deploy.
+    """An SNS topic every alarm in a stack notifies. Context `alarmEmail` subscribes an address to it at deploy
+    (SNS mails a confirmation link first); other subscribers (chat hooks, pagers) can be added after deploy.
 
     The topic is encrypted with a customer-managed key (rotation on) because CloudWatch cannot publish to a topic
     encrypted with the AWS-managed `aws/sns` key; the key policy lets CloudWatch use it. The same key encrypts the
@@ -43,10 +48,39 @@ class AlarmTopic(Construct):
         )
         self.topic = sns.Topic(self, "Topic", master_key=self.key, enforce_ssl=True)
         self.action = cw_actions.SnsAction(self.topic)
+        email = config.alarm_email(self)
+        if email:
+            self.topic.add_subscription(subscriptions.EmailSubscription(email))
 
     def watch(self, alarm: cloudwatch.Alarm) -> cloudwatch.Alarm:
         alarm.add_alarm_action(self.action)
         return alarm
+
+    def watch_functions(self, scope: Construct) -> None:
+        """Alarm on errors and on throttles of every container function under ``scope`` (call it last in a stack).
+
+        Errors: an invocation that failed (an unhandled exception, a timeout, a crash); for event sources that
+        retry, each attempt counts. Throttles: an invocation refused for lack of concurrency (the event waits, is
+        retried or is lost to the caller). Either, once in a minute, is worth a look.
+        """
+        for container in (c for c in scope.node.find_all() if isinstance(c, ContainerFunction)):
+            function = container.function
+            for name, metric, what in (
+                ("ErrorsAlarm", function.metric_errors, "failed invocations"),
+                ("ThrottlesAlarm", function.metric_throttles, "throttled invocations"),
+            ):
+                self.watch(
+                    cloudwatch.Alarm(
+                        container,
+                        name,
+                        alarm_description=f"{container.service} ({container.handler}): {what}",
+                        metric=metric(period=Duration.minutes(1), statistic=cloudwatch.Stats.SUM),
+                        threshold=1,
+                        evaluation_periods=1,
+                        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                    )
+                )
 
 
 class DeadLetterQueue(Construct):

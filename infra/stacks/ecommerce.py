@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_logs as logs
@@ -101,7 +102,8 @@ class EcommerceStack(Stack):
             environment={"ORDER_TABLE_NAME": self.order_table.table_name},
             timeout=Duration.seconds(30),
         )
-        self.order_table.grant_read_write_data(self.ordering_checkout.role)
+        # The consumer writes an order with a conditional PutItem and reads one back on a duplicate: nothing else.
+        self.order_table.grant(self.ordering_checkout.role, "dynamodb:PutItem", "dynamodb:GetItem")
 
         for container in (self.product_api, self.basket_api, self.basket_price_changed):
             NagSuppressions.add_resource_suppressions(
@@ -154,6 +156,18 @@ class EcommerceStack(Stack):
 
         # --- REST API ----------------------------------------------------------------------------------------------
         self.api = self._rest_api()
+        alarms.watch(
+            cloudwatch.Alarm(
+                self,
+                "Api5xxAlarm",
+                alarm_description="REST API: 5xx answers (a function failed, timed out or was throttled)",
+                metric=self.api.metric_server_error(period=Duration.minutes(1), statistic=cloudwatch.Stats.SUM),
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+        )
 
         CfnOutput(self, "ApiUrl", value=self.api.url)
         CfnOutput(self, "EventBusName", value=self.bus.event_bus_name)
@@ -162,6 +176,7 @@ class EcommerceStack(Stack):
         CfnOutput(self, "OrderTableName", value=self.order_table.table_name)
         CfnOutput(self, "OrderQueueUrl", value=self.order_queue.queue.queue_url)
         CfnOutput(self, "OrderDlqUrl", value=self.order_queue.dlq.queue.queue_url)
+        alarms.watch_functions(self)
         CfnOutput(self, "AlarmTopicArn", value=alarms.topic.topic_arn)
 
     def _rest_api(self) -> apigateway.RestApi:

@@ -64,6 +64,7 @@ class SQSDLQStack(Stack):
         CfnOutput(self, "FunctionName", value=function.function.function_name)
         CfnOutput(self, "QueueUrl", value=self.consumer.queue.queue_url)
         CfnOutput(self, "DlqUrl", value=self.consumer.dlq.queue.queue_url)
+        alarms.watch_functions(self)
         CfnOutput(self, "AlarmTopicArn", value=alarms.topic.topic_arn)
 
 
@@ -88,6 +89,7 @@ class LambdaDlqStack(Stack):
         CfnOutput(self, "TopicArn", value=self.source.topic.topic_arn)
         CfnOutput(self, "FunctionDlqUrl", value=self.function_dlq.queue.queue_url)
         CfnOutput(self, "SubscriptionDlqUrl", value=self.source.subscription_dlq.queue.queue_url)
+        alarms.watch_functions(self)
         CfnOutput(self, "AlarmTopicArn", value=alarms.topic.topic_arn)
 
 
@@ -129,4 +131,5 @@ class LambdaDestinationDlqStack(Stack):
         CfnOutput(self, "OnSuccessQueueUrl", value=self.on_success.queue_url)
         CfnOutput(self, "OnFailureQueueUrl", value=self.on_failure.queue.queue_url)
         CfnOutput(self, "SubscriptionDlqUrl", value=self.source.subscription_dlq.queue.queue_url)
+        alarms.watch_functions(self)
         CfnOutput(self, "AlarmTopicArn", value=alarms.topic.topic_arn)

@@ -35,6 +35,7 @@ class EventBridgeServicesStack(Stack):
 
         CfnOutput(self, "SourceBusName", value=self.source_bus.event_bus_name)
         CfnOutput(self, "OutputBusName", value=self.output_bus.event_bus_name)
+        alarms.watch_functions(self)
         CfnOutput(self, "AlarmTopicArn", value=alarms.topic.topic_arn)
         for svc in (self.backtosource, self.toanother):
             CfnOutput(self, f"{svc.service_id}FailureQueueUrl", value=svc.failure_queue.queue.queue_url)

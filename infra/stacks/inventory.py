@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
@@ -18,6 +19,13 @@ from infra.constructs import AlarmTopic, ContainerFunction, DeadLetterQueue, Que
 from infra.constructs.event_rules import ASYNC_MAX_EVENT_AGE, ASYNC_RETRY_ATTEMPTS
 
 REJECTS_PREFIX = "rejects/"
+UPLOAD_EXTENSION = "csv"
+
+
+def upload_suffixes(extension: str = UPLOAD_EXTENSION) -> list[str]:
+    """``.csv``, ``.csV``, ... ``.CSV``: S3 key filters are case-sensitive, and `.CSV` from a spreadsheet export is as
+    much an upload as `.csv`. One notification per spelling (they do not overlap, so S3 accepts them together)."""
+    return ["." + "".join(p) for p in itertools.product(*((c.lower(), c.upper()) for c in extension))]
 
 
 class InventoryStack(Stack):
@@ -55,7 +63,7 @@ class InventoryStack(Stack):
                 )
             ],
             removal_policy=removal,
-            # Demo data: empty the bucket on `cdk destroy` (the seed left bucket and table behind).
+            # Kept on `cdk destroy` by default (context retainData); with retainData=false it is emptied and deleted.
             auto_delete_objects=not retain,
         )
 
@@ -64,10 +72,16 @@ class InventoryStack(Stack):
             "Updater",
             service="inventory_updater",
             handler="inventory_updater.handlers.consume_updates.handler",
-            environment={"INVENTORY_TABLE_NAME": self.table.table_name},
+            environment={
+                "INVENTORY_TABLE_NAME": self.table.table_name,
+                # Per stack, so two copies of the stack in one account keep their figures apart.
+                "POWERTOOLS_METRICS_NAMESPACE": self.stack_name,
+            },
             timeout=Duration.seconds(30),
         )
-        self.table.grant_read_write_data(self.updater.role)
+        # One conditional PutItem per update (it returns the stored item when the condition fails); GetItem for
+        # operators' tools reading a level. Nothing else: no scans, deletes or batch writes.
+        self.table.grant(self.updater.role, "dynamodb:PutItem", "dynamodb:GetItem")
         self.consumer = QueueConsumer(
             self,
             "Updates",
@@ -139,11 +153,12 @@ class InventoryStack(Stack):
         )
         # Rejects reports are .csv files too; the handler ignores keys under REJECTS_PREFIX (S3 filters cannot
         # exclude a prefix).
-        self.bucket.add_event_notification(
-            s3.EventType.OBJECT_CREATED,
-            s3n.LambdaDestination(self.ingest.function),
-            s3.NotificationKeyFilter(suffix=".csv"),
-        )
+        for suffix in upload_suffixes():
+            self.bucket.add_event_notification(
+                s3.EventType.OBJECT_CREATED,
+                s3n.LambdaDestination(self.ingest.function),
+                s3.NotificationKeyFilter(suffix=suffix),
+            )
 
         NagSuppressions.add_resource_suppressions(
             self.bucket,
@@ -162,6 +177,7 @@ class InventoryStack(Stack):
         CfnOutput(self, "QueueUrl", value=self.consumer.queue.queue_url)
         CfnOutput(self, "DlqUrl", value=self.consumer.dlq.queue.queue_url)
         CfnOutput(self, "IngestFailuresUrl", value=self.ingest_failures.queue.queue_url)
+        alarms.watch_functions(self)
         CfnOutput(self, "AlarmTopicArn", value=alarms.topic.topic_arn)
 
 

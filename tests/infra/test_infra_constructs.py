@@ -268,3 +268,33 @@ def test_an_unknown_architecture_is_refused(tmp_path: Path) -> None:
     stack = _stack(tmp_path, {"architecture": "sparc"})
     with pytest.raises(ValueError, match="architecture must be one of"):
         config.architecture(stack)
+
+
+def test_the_alarm_topic_subscribes_the_alarm_email_from_context(tmp_path: Path) -> None:
+    # GIVEN/WHEN an alarm topic with and without context alarmEmail
+    with_email = _stack(tmp_path / "a", {config.CTX_ALARM_EMAIL: "ops@example.com"})
+    AlarmTopic(with_email, "Alarms")
+    without = _stack(tmp_path / "b")
+    AlarmTopic(without, "Alarms")
+    # THEN only the first has an e-mail subscription to the topic
+    Template.from_stack(with_email).has_resource_properties(
+        "AWS::SNS::Subscription",
+        {"Protocol": "email", "Endpoint": "ops@example.com", "TopicArn": {"Ref": Match.string_like_regexp("Alarms")}},
+    )
+    Template.from_stack(without).resource_count_is("AWS::SNS::Subscription", 0)
+
+
+def test_an_alarm_email_that_is_not_an_address_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="alarmEmail"):
+        AlarmTopic(_stack(tmp_path, {config.CTX_ALARM_EMAIL: "not-an-address"}), "Alarms")
+
+
+@pytest.mark.parametrize(("value", "retained"), [(None, True), ("true", True), ("false", False), (False, False)])
+def test_data_is_retained_unless_context_says_otherwise(tmp_path: Path, value: Any, retained: bool) -> None:
+    stack = _stack(tmp_path, {} if value is None else {config.CTX_RETAIN_DATA: value})
+    assert config.retain_data(stack) is retained
+
+
+def test_a_retain_data_value_that_is_not_a_boolean_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="retainData"):
+        config.retain_data(_stack(tmp_path, {config.CTX_RETAIN_DATA: "maybe"}))

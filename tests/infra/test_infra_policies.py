@@ -20,7 +20,7 @@ EXPECTED_ENV = {
     "ordering.handlers.api.handler": {"ORDER_TABLE_NAME"},
     "ordering.handlers.consume_checkout.handler": {"ORDER_TABLE_NAME"},
     "inventory_ingest.handlers.ingest_csv.handler": {"INVENTORY_QUEUE_URL", "REJECTS_PREFIX"},
-    "inventory_updater.handlers.consume_updates.handler": {"INVENTORY_TABLE_NAME"},
+    "inventory_updater.handlers.consume_updates.handler": {"INVENTORY_TABLE_NAME", "POWERTOOLS_METRICS_NAMESPACE"},
 }
 # Lambda functions CDK itself adds (inline code, not our images).
 CDK_HELPER_PREFIXES = ("BucketNotificationsHandler", "CustomS3AutoDeleteObjects")
@@ -255,3 +255,27 @@ def test_every_rule_target_has_a_retry_policy_and_a_dlq(template: dict[str, Any]
 def test_no_provisioned_concurrency_unless_asked(template: dict[str, Any]) -> None:
     assert not _of_type(template, "AWS::Lambda::Alias")
     assert not _of_type(template, "AWS::Lambda::Version")
+
+
+def test_every_function_alarms_on_errors_and_throttles_to_the_alarm_topic(template: dict[str, Any]) -> None:
+    alarmed: dict[str, set[str]] = {}
+    for alarm in _of_type(template, "AWS::CloudWatch::Alarm").values():
+        props = alarm["Properties"]
+        if props.get("Namespace") != "AWS/Lambda":
+            continue
+        assert props["AlarmActions"], "a function alarm notifies the stack's alarm topic"
+        assert (props["Threshold"], props["Statistic"], props["Period"]) == (1, "Sum", 60)
+        for d in props["Dimensions"]:
+            if d["Name"] == "FunctionName":
+                alarmed.setdefault(_ref(d["Value"]), set()).add(props["MetricName"])
+    functions = _image_functions(template)
+    assert functions
+    assert {fn: alarmed.get(fn) for fn in functions} == {fn: {"Errors", "Throttles"} for fn in functions}
+
+
+def test_tables_and_buckets_are_retained_on_destroy_by_default(template: dict[str, Any]) -> None:
+    data = {**_of_type(template, "AWS::DynamoDB::Table"), **_of_type(template, "AWS::S3::Bucket")}
+    for logical_id, resource in data.items():
+        assert (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy")) == ("Retain", "Retain"), logical_id
+    # and nothing empties a retained bucket
+    assert not _of_type(template, "Custom::S3AutoDeleteObjects")

@@ -136,13 +136,16 @@ def test_inventory_csv_uploads_notify_the_ingest_function(stack_template: StackT
     t = stack_template("InventoryStack")
     ingest = _function_id(t, "inventory_ingest.handlers.ingest_csv.handler")
     _, notifications = _only(t, "Custom::S3BucketNotifications")
+    # Every spelling of .csv (S3 suffix filters are case-sensitive): .csv, .CSV, .Csv, ...
+    suffixes = [".csv", ".csV", ".cSv", ".cSV", ".Csv", ".CsV", ".CSv", ".CSV"]
     assert notifications["Properties"]["NotificationConfiguration"] == {
         "LambdaFunctionConfigurations": [
             {
                 "Events": ["s3:ObjectCreated:*"],
-                "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": ".csv"}]}},
+                "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": suffix}]}},
                 "LambdaFunctionArn": _getatt(ingest),
             }
+            for suffix in suffixes
         ]
     }
     env = t.to_json()["Resources"][ingest]["Properties"]["Environment"]["Variables"]
@@ -190,6 +193,34 @@ def test_inventory_table_is_keyed_by_product_and_location(stack_template: StackT
     assert env["INVENTORY_TABLE_NAME"] == {"Ref": table_id}
 
 
+def _dynamodb_actions(t: Template, handler: str) -> set[str]:
+    """Every DynamoDB action granted to the role of the function running ``handler``."""
+    role = t.to_json()["Resources"][_function_id(t, handler)]["Properties"]["Role"]["Fn::GetAtt"][0]
+    actions: set[str] = set()
+    for policy in t.find_resources("AWS::IAM::Policy").values():
+        if {"Ref": role} not in policy["Properties"]["Roles"]:
+            continue
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            listed = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            actions |= {a for a in listed if a.startswith("dynamodb:")}
+    return actions
+
+
+def test_inventory_updater_may_only_put_and_get_levels(stack_template: StackTemplate) -> None:
+    t = stack_template("InventoryStack")
+    assert _dynamodb_actions(t, "inventory_updater.handlers.consume_updates.handler") == {
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+    }
+
+
+def test_inventory_updater_metrics_are_namespaced_per_stack(stack_template: StackTemplate) -> None:
+    t = stack_template("InventoryStack")
+    updater = _function_id(t, "inventory_updater.handlers.consume_updates.handler")
+    env = t.to_json()["Resources"][updater]["Properties"]["Environment"]["Variables"]
+    assert env["POWERTOOLS_METRICS_NAMESPACE"] == "InventoryStack"
+
+
 def test_inventory_ingest_writes_only_under_the_rejects_prefix(stack_template: StackTemplate) -> None:
     t = stack_template("InventoryStack")
     policies = t.find_resources("AWS::IAM::Policy")
@@ -200,6 +231,29 @@ def test_inventory_ingest_writes_only_under_the_rejects_prefix(stack_template: S
 
 
 # --- EcommerceStack --------------------------------------------------------------------------------------------
+
+
+def test_ecommerce_checkout_consumer_may_only_put_and_get_orders(stack_template: StackTemplate) -> None:
+    t = stack_template("EcommerceStack")
+    assert _dynamodb_actions(t, "ordering.handlers.consume_checkout.handler") == {
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+    }
+
+
+def test_ecommerce_api_5xx_answers_raise_an_alarm(stack_template: StackTemplate) -> None:
+    t = stack_template("EcommerceStack")
+    api_id, _ = _only(t, "AWS::ApiGateway::RestApi")
+    _, alarm = _only(t, "AWS::CloudWatch::Alarm", {"MetricName": "5XXError"})
+    props = alarm["Properties"]
+    assert (props["Namespace"], props["Statistic"], props["Threshold"], props["Period"]) == (
+        "AWS/ApiGateway",
+        "Sum",
+        1,
+        60,
+    )
+    assert props["AlarmActions"] and props["Dimensions"][0]["Name"] == "ApiName"
+    assert api_id
 
 
 def test_ecommerce_tables_match_the_conventions(stack_template: StackTemplate) -> None:

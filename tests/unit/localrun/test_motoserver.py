@@ -40,10 +40,11 @@ def test_every_patch_applies_to_the_pinned_moto() -> None:
     # In a fresh interpreter: the patches change moto's classes for good.
     code = (
         "from localrun import motoserver as m; "
-        "print(m.patch_event_envelope(), m.patch_sqs_scans(), m.patch_sqs_locking(), m.patch_backend_lookup())"
+        "print(m.patch_event_envelope(), m.patch_sqs_scans(), m.patch_sqs_locking(), m.patch_backend_lookup(), "
+        "m.patch_s3_event_sequencer())"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
-    assert out.stdout.split() == ["True"] * 4, out.stderr
+    assert out.stdout.split() == ["True"] * 5, out.stderr
 
 
 def test_sqs_counts_visibility_and_delay_are_unchanged(moto: MotoProcess) -> None:
@@ -149,6 +150,35 @@ def test_events_delivered_to_targets_carry_the_account(moto: MotoProcess) -> Non
     body = json.loads(sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2)["Messages"][0]["Body"])
     assert body["account"] == ACCOUNT
     assert list(body)[:5] == ["version", "id", "detail-type", "source", "account"]
+
+
+def test_s3_notifications_carry_a_sequencer_growing_per_key_and_the_version(moto: MotoProcess) -> None:
+    # GIVEN a versioned bucket notifying a queue
+    s3, sqs = client(moto, "s3"), client(moto, "sqs")
+    bucket = f"b{time.monotonic_ns()}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    url = sqs.create_queue(QueueName=f"n{time.monotonic_ns()}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={"QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]},
+    )
+    # WHEN one key is written 8 times
+    versions = [s3.put_object(Bucket=bucket, Key="k.csv", Body=str(i).encode())["VersionId"] for i in range(8)]
+    objects = []
+    while len(objects) < 8:
+        for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+            body = json.loads(m["Body"])
+            objects += [r["s3"]["object"] for r in body.get("Records", [])]
+    # THEN each event names its version, and the sequencers (hex, compared after padding) grow with the writes
+    by_version = {o["versionId"]: o["sequencer"] for o in objects}
+    sequencers = [by_version[v] for v in versions]
+    assert all(int(s, 16) >= 0 for s in sequencers)
+    width = max(len(s) for s in sequencers)
+    padded = [s.rjust(width, "0") for s in sequencers]
+    assert padded == sorted(padded) and len(set(padded)) == 8
 
 
 def test_stop_ends_the_process() -> None:

@@ -13,7 +13,9 @@ Patches applied here, each because the unpatched behaviour is wrong or unusable 
   queue holding 2,000 messages took ~0.5 s and a receive ~2.4 s, so a 10,000-row inventory file never drained;
 * SQS calls that rewrite a queue's messages are serialised (:func:`patch_sqs_locking`): unpatched, concurrent
   sends and deletes lost messages and brought deleted ones back;
-* the backend serving a host is looked up once, not on every request (:func:`patch_backend_lookup`).
+* the backend serving a host is looked up once, not on every request (:func:`patch_backend_lookup`);
+* S3 event records get the ``sequencer`` (and, in a versioned bucket, the ``versionId``) that S3 puts in them
+  (:func:`patch_s3_event_sequencer`): moto's have neither, and consumers order the writes of a key by it.
 
 Each patch checks that moto still has what it replaces and otherwise leaves moto as it is, saying so on stderr;
 tests/unit/localrun/test_motoserver.py fails when a patch no longer applies to the pinned moto.
@@ -195,6 +197,49 @@ def patch_sqs_locking() -> bool:
     return True
 
 
+class _Sequencer:
+    """S3's ``sequencer``: a hex string that grows with every write of a key (here: with every write at all)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last = 0
+
+    def next(self) -> str:
+        with self._lock:
+            # Time-based like S3's, and strictly increasing even within one nanosecond tick.
+            self._last = max(time.time_ns(), self._last + 1)
+            return f"{self._last:018X}"
+
+
+def patch_s3_event_sequencer() -> bool:
+    """Give moto's S3 event records the ``sequencer`` and ``versionId`` S3 puts in them.
+
+    AWS: for one object key, the event with the greater sequencer (compared after left-padding the shorter with
+    zeros) is the later write. moto 5.2 sends neither field to SQS/SNS/Lambda targets, so a consumer ordering the
+    uploads of a key could not. One write gets one sequencer, whatever number of configurations it matches.
+    """
+    import moto.s3.notifications as notifications
+
+    if not hasattr(notifications, "_get_s3_event"):
+        return _skipped("s3 event sequencer")
+    build_event = notifications._get_s3_event  # noqa: SLF001 - the function every S3 notification is built by
+    sequencer = _Sequencer()
+
+    def with_sequencer(event_name: str, bucket: Any, key: Any, notification_id: str) -> dict[str, Any]:
+        event: dict[str, Any] = build_event(event_name, bucket, key, notification_id)
+        # One sequencer per write: moto creates a key object per write and builds one event per matching target.
+        seq = key.__dict__.setdefault("_localrun_sequencer", sequencer.next())
+        for record in event.get("Records", []):
+            obj = record["s3"]["object"]
+            obj["sequencer"] = seq
+            if getattr(bucket, "is_versioned", False) and getattr(key, "version_id", None):
+                obj["versionId"] = key.version_id
+        return event
+
+    setattr(notifications, "_get_s3_event", with_sequencer)  # noqa: B010
+    return True
+
+
 def _skipped(what: str) -> bool:
     sys.stderr.write(f"localrun.motoserver: moto changed, patch '{what}' not applied\n")
     return False
@@ -205,6 +250,7 @@ def apply_patches() -> None:
     patch_sqs_scans()
     patch_sqs_locking()
     patch_backend_lookup()
+    patch_s3_event_sequencer()
 
 
 class MotoProcess:
