@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -12,6 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from localrun.assembly import read_assembly
 from localrun.clock import Clock
 from localrun.instance import free_port
@@ -31,6 +33,8 @@ def behaviour(fn: Function, event: Any) -> Any:
         return {"statusCode": 200, "unexpected": True}
     if fn.logical_id.startswith("ApiFn") and event.get("path") == "/product/slow":
         time.sleep(0.6)
+    if fn.logical_id.startswith("ApiFn") and event.get("path") == "/product/huge":
+        return {"statusCode": 200, "body": "x" * (7 * 1024 * 1024)}
     return default_behaviour(fn, event)
 
 
@@ -332,3 +336,100 @@ def test_shortcuts_find_resources_by_name_part(env: Env) -> None:
         pick("queue", sc.queues(), "Dlq")
     with pytest.raises(ShortcutError, match="0 queues"):
         pick("queue", sc.queues(), "nope")
+
+
+def raw_request(port: int, head: str, body: bytes = b"") -> tuple[float, bytes]:
+    """Send a hand-written request; return how long the answer took and its status line."""
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(head.replace("\n", "\r\n").encode() + body)
+        answer = sock.recv(200)
+    return time.monotonic() - started, answer.split(b"\r\n", 1)[0]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        "Content-Length: -5\n",
+        "Content-Length: abc\n",
+        "Content-Length: 5\nContent-Length: 6\n",
+        "Content-Length: 3\nTransfer-Encoding: chunked\n",
+    ],
+)
+def test_a_bad_content_length_is_answered_at_once(env: Env, headers: str) -> None:
+    # GIVEN a request whose body framing cannot be trusted, to the REST API and to the AWS endpoint
+    for port in (env.runner.api_port, env.runner.port):
+        # WHEN it is sent (and the client then waits)
+        took, status = raw_request(port, f"POST /product HTTP/1.1\nHost: x\n{headers}\n")
+        # THEN it is refused with 400 straight away, not left hanging
+        assert status == b"HTTP/1.1 400 Bad Request", (port, headers)
+        assert took < 2.0
+
+
+def test_a_body_over_api_gateways_10_mb_is_refused_from_its_header(env: Env) -> None:
+    took, status = raw_request(env.runner.api_port, "POST /product HTTP/1.1\nHost: x\nContent-Length: 10485761\n\n")
+    assert status.startswith(b"HTTP/1.1 413") and took < 2.0
+    calls = len(env.calls("ApiFn"))
+    # and a chunked one too, once it passes the limit
+    chunk = b"%x\r\n" % (1024 * 1024) + b"y" * (1024 * 1024) + b"\r\n"
+    _, status = raw_request(
+        env.runner.api_port, "POST /product HTTP/1.1\nHost: x\nTransfer-Encoding: chunked\n\n", chunk * 11
+    )
+    assert status.startswith(b"HTTP/1.1 413")
+    assert len(env.calls("ApiFn")) == calls  # the function never ran
+
+
+def test_an_event_over_lambdas_6_mb_is_refused_and_so_is_such_a_response(env: Env) -> None:
+    calls = len(env.calls("ApiFn"))
+    # GIVEN a 7 MB body: under API Gateway's 10 MB, over Lambda's 6 MB synchronous payload
+    status, body = http("POST", f"{env.api}/product", b"z" * (7 * 1024 * 1024))
+    # THEN 413, and the function never ran
+    assert (status, body) == (413, {"message": "Request Too Long"})
+    assert len(env.calls("ApiFn")) == calls
+    # AND a function answering more than 6 MB fails the integration, as Function.ResponseSizeTooLarge does
+    assert http("GET", f"{env.api}/product/huge") == (502, {"message": "Internal server error"})
+    # AND the Lambda API refuses such a payload with AWS's error
+    with pytest.raises(ClientError) as excinfo:
+        env.client("lambda").invoke(FunctionName=env.fn("ApiFn").name, Payload=b'"' + b"a" * (6 * 1024 * 1024) + b'"')
+    assert excinfo.value.response["Error"]["Code"] == "RequestEntityTooLargeException"
+
+
+def test_the_wait_for_a_free_instance_is_bounded_by_the_integration_timeout(env: Env) -> None:
+    # GIVEN every instance of the API function busy
+    pool = env.runner.pools[env.fn("ApiFn").name]
+    held = [pool.acquire() for _ in range(pool.max_size)]
+    env.runner.rest.integration_timeout_s = 0.5
+    try:
+        # WHEN a request arrives THEN it is answered as an integration timeout once the wait is over
+        started = time.monotonic()
+        assert http("GET", f"{env.api}/product/1") == (504, {"message": "Endpoint request timed out"})
+        assert 0.4 < time.monotonic() - started < 3.0
+    finally:
+        env.runner.rest.integration_timeout_s = 29.0
+        for inst in held:
+            pool.release(inst)
+    # AND with an instance free again the API answers
+    assert http("GET", f"{env.api}/product/1")[0] == 200
+
+
+def test_a_poison_message_on_a_shadow_queue_is_dead_lettered_with_a_log_line(env: Env) -> None:
+    # GIVEN a message on AsyncFn's shadow queue that the runner cannot turn into an event, then a good one
+    sqs = env.client("sqs")
+    fn = env.fn("AsyncFn")
+    shadow = sqs.get_queue_url(QueueName=f"localrun-shadow-{fn.name}"[:80])["QueueUrl"]
+    sqs.send_message(QueueUrl=shadow, MessageBody=json.dumps({"Records": ["not a record"]}))
+    # WHEN the poller meets it THEN after a few tries it is moved to the runner's dead-letter queue, with a log line
+    dlq = wait_for(lambda: _queue_url(sqs, "localrun-dead-letters"), timeout=20)
+    [dead] = drain(sqs, dlq, 1, timeout=20)
+    assert json.loads(dead["Body"]) == {"Records": ["not a record"]}
+    assert any(e["kind"] == "dead-letter" and fn.name in e["text"] for e in env.runner.journal.entries)
+    # AND the shadow queue is empty: it is not redelivered forever
+    attrs = sqs.get_queue_attributes(QueueUrl=shadow, AttributeNames=["All"])["Attributes"]
+    assert attrs["ApproximateNumberOfMessages"] == attrs["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+
+def _queue_url(sqs: Any, name: str) -> str | None:
+    try:
+        return str(sqs.get_queue_url(QueueName=name)["QueueUrl"])
+    except sqs.exceptions.QueueDoesNotExist:
+        return None

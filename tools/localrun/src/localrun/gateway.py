@@ -21,8 +21,9 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 from xml.etree import ElementTree
 
 from localrun.journal import Journal
-from localrun.lambdas import FunctionNotFoundError, LambdaService
+from localrun.lambdas import MAX_SYNC_REQUEST_BYTES, FunctionNotFoundError, LambdaService
 from localrun.model import ACCOUNT_ID, REGION, Function, arn_service, function_name_from_arn
+from localrun.pool import NoFreeInstanceError
 
 SHADOW_PREFIX = "localrun-shadow-"
 _HOP_BY_HOP = {
@@ -36,6 +37,8 @@ _HOP_BY_HOP = {
     "content-length",
 }
 _S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
+# How long a synchronous Invoke waits for a free instance of the local pool before it is throttled (429).
+INVOKE_WAIT_S = 29.0
 
 
 def shadow_queue_name(function_name: str) -> str:
@@ -308,13 +311,23 @@ class Gateway:
     ) -> tuple[int, list[tuple[str, str]], bytes]:
         kind = _header(headers, "X-Amz-Invocation-Type") or "RequestResponse"
         fn = self.lambdas.function(name)
+        if kind == "RequestResponse" and len(body) > MAX_SYNC_REQUEST_BYTES:
+            return _lambda_error(
+                413,
+                "RequestEntityTooLargeException",
+                f"Request must be smaller than {MAX_SYNC_REQUEST_BYTES} bytes for the InvokeFunction operation",
+            )
         if kind == "DryRun":
             return 204, [("x-amzn-RequestId", str(uuid.uuid4()))], b""
         if kind == "Event":
             request_id = self.lambdas.invoke_async(fn.name, body, None, "Invoke (Event)")
             return 202, [("x-amzn-RequestId", request_id), ("Content-Type", "application/json")], b""
         request_id = str(uuid.uuid4())
-        result = self.lambdas.invoke(fn.name, body, request_id, "Invoke")
+        try:
+            result = self.lambdas.invoke(fn.name, body, request_id, "Invoke", wait_s=INVOKE_WAIT_S)
+        except NoFreeInstanceError:
+            # Lambda throttles an invocation it has no concurrency for; the SDKs retry this error.
+            return _lambda_error(429, "TooManyRequestsException", "Rate Exceeded.")
         out = [
             ("x-amzn-RequestId", request_id),
             ("X-Amz-Executed-Version", "$LATEST"),
@@ -371,20 +384,60 @@ def _header(headers: list[tuple[str, str]], name: str) -> str | None:
     return next((v for k, v in headers if k.lower() == lname), None)
 
 
-def read_body(handler: BaseHTTPRequestHandler) -> bytes:
-    if (handler.headers.get("Transfer-Encoding") or "").lower() == "chunked":
-        chunks = []
-        while True:
-            size = int(handler.rfile.readline().strip().split(b";")[0], 16)
-            if size == 0:
-                while handler.rfile.readline().strip():
-                    pass
-                break
-            chunks.append(handler.rfile.read(size))
-            handler.rfile.readline()
-        return b"".join(chunks)
-    length = int(handler.headers.get("Content-Length") or 0)
-    return handler.rfile.read(length) if length else b""
+class BodyError(Exception):
+    """A request body that cannot be read as framed: answered at once with ``status``, and the connection closed."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def read_body(handler: BaseHTTPRequestHandler, max_bytes: int | None = None) -> bytes:
+    """The request body, framed by Content-Length or chunked; :class:`BodyError` for a body that is malformed
+    (400: a Content-Length that is not a number, several that disagree, both framings, a short body) or over
+    ``max_bytes`` (413, refused from the header alone when it declares the size)."""
+    lengths = {v.strip() for v in handler.headers.get_all("Content-Length") or []}
+    chunked = (handler.headers.get("Transfer-Encoding") or "").lower() == "chunked"
+    if chunked and lengths:
+        raise BodyError(400, "both Content-Length and Transfer-Encoding: chunked")
+    if chunked:
+        return _read_chunks(handler, max_bytes)
+    if len(lengths) > 1:
+        raise BodyError(400, "conflicting Content-Length headers")
+    raw = lengths.pop() if lengths else "0"
+    if not (raw.isascii() and raw.isdigit()):
+        raise BodyError(400, f"invalid Content-Length {raw[:40]!r}")
+    length = int(raw)
+    if max_bytes is not None and length > max_bytes:
+        raise BodyError(413, "Request Too Long")
+    try:
+        data = handler.rfile.read(length) if length else b""
+    except TimeoutError:  # the handler's socket timeout: the client stopped sending
+        raise BodyError(400, f"body not received within {handler.timeout} s") from None
+    if len(data) < length:
+        raise BodyError(400, f"body ended after {len(data)} of {length} bytes")
+    return data
+
+
+def _read_chunks(handler: BaseHTTPRequestHandler, max_bytes: int | None) -> bytes:
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        line = handler.rfile.readline(1024).strip().split(b";")[0]
+        try:
+            size = int(line, 16)
+        except ValueError:
+            raise BodyError(400, "malformed chunk size") from None
+        if size == 0:
+            while handler.rfile.readline(8192).strip():
+                pass
+            return b"".join(chunks)
+        total += size
+        if size < 0 or (max_bytes is not None and total > max_bytes):
+            raise BodyError(413 if size > 0 else 400, "Request Too Long" if size > 0 else "malformed chunk size")
+        chunks.append(handler.rfile.read(size))
+        handler.rfile.readline()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -396,7 +449,18 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _handle(self) -> None:
-        body = read_body(self)
+        try:
+            body = read_body(self)
+        except BodyError as exc:
+            self.close_connection = True  # the rest of the stream is not a request
+            status, out, data = _json(exc.status, {"message": exc.message})
+            self.send_response_only(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(data)
+            return
         headers = list(self.headers.items())
         gw = self.owner
         try:

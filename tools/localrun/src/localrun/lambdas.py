@@ -25,10 +25,24 @@ from localrun.records import (
 
 # AWS's waits before the first and the second async retry.
 RETRY_DELAYS_S = (60.0, 120.0)
+# Lambda's synchronous payload quotas: a request over this is refused before the function runs (413
+# RequestEntityTooLargeException), a response over the second fails the invocation (Function.ResponseSizeTooLarge).
+MAX_SYNC_REQUEST_BYTES = 6 * 1024 * 1024
+MAX_SYNC_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
 
 
 class FunctionNotFoundError(LookupError):
     pass
+
+
+class PayloadTooLargeError(ValueError):
+    """The request payload is over Lambda's synchronous limit; the function was not invoked."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(
+            f"{size} byte payload is too large for the RequestResponse invocation type "
+            f"(limit {MAX_SYNC_REQUEST_BYTES} bytes)"
+        )
 
 
 @dataclass
@@ -88,18 +102,18 @@ class LambdaService:
         self.invoke_configs: dict[str, EventInvokeConfig] = {}  # set at runtime through the Lambda API
         self.chaos = Chaos()
 
-    def _run(self, fn: Function, payload: bytes, timeout_s: float, corr: str) -> Result:
+    def _run(self, fn: Function, payload: bytes, timeout_s: float, corr: str, wait_s: float | None = None) -> Result:
         """One invocation on the function's pool, with fault injection when it is switched on."""
         pool = self.pools[fn.name]
         chaos = self.chaos
         if not chaos.applies(fn):
-            return pool.invoke(payload, timeout_s)
+            return pool.invoke(payload, timeout_s, wait_s=wait_s)
         roll = chaos.rng.random()
         if roll < chaos.kill_rate:
             self.journal.log("chaos", f"{fn.logical_id}: killing the instance mid-invocation", corr)
-            return pool.invoke(payload, timeout_s, kill_after_s=chaos.rng.uniform(0.0, 0.05))
+            return pool.invoke(payload, timeout_s, kill_after_s=chaos.rng.uniform(0.0, 0.05), wait_s=wait_s)
         if roll < chaos.kill_rate + chaos.fail_rate:
-            result = pool.invoke(payload, timeout_s)
+            result = pool.invoke(payload, timeout_s, wait_s=wait_s)
             self.journal.log(
                 "chaos",
                 f"{fn.logical_id}: failing the invocation after the function ran "
@@ -109,7 +123,7 @@ class LambdaService:
             message = "Injected failure after the function ran"
             body = json.dumps({"errorType": "Injected.Failure", "errorMessage": message}).encode()
             return Failure(body, "Injected.Failure", message, duration_ms=result.duration_ms)
-        return pool.invoke(payload, timeout_s)
+        return pool.invoke(payload, timeout_s, wait_s=wait_s)
 
     def function(self, name_or_arn: str) -> Function:
         fn = self.topology.function(name_or_arn)
@@ -121,10 +135,27 @@ class LambdaService:
         return self.invoke_configs.get(fn.name) or self.topology.invoke_config(fn.name)
 
     # -- synchronous ----------------------------------------------------------------------------------------
-    def invoke(self, name_or_arn: str, payload: bytes, corr: str, via: str, timeout_s: float | None = None) -> Result:
+    def invoke(
+        self,
+        name_or_arn: str,
+        payload: bytes,
+        corr: str,
+        via: str,
+        timeout_s: float | None = None,
+        wait_s: float | None = None,
+    ) -> Result:
+        """A synchronous invocation. ``wait_s`` bounds the wait for a free instance (``NoFreeInstanceError``);
+        a payload over Lambda's 6 MB is refused (``PayloadTooLargeError``), a response over it fails."""
         fn = self.function(name_or_arn)
+        if len(payload) > MAX_SYNC_REQUEST_BYTES:
+            self.journal.log("invoke", f"{fn.logical_id} via {via}: refused, {len(payload)} byte payload", corr)
+            raise PayloadTooLargeError(len(payload))
         # RIE enforces the function timeout; the margin covers the lazy init of a cold instance.
-        result = self._run(fn, payload, timeout_s if timeout_s is not None else fn.timeout_s + 30, corr)
+        result = self._run(fn, payload, timeout_s if timeout_s is not None else fn.timeout_s + 30, corr, wait_s)
+        if result.ok and len(result.body) > MAX_SYNC_RESPONSE_BYTES:
+            message = f"Response payload size exceeded maximum allowed payload size ({MAX_SYNC_RESPONSE_BYTES} bytes)."
+            body = json.dumps({"errorType": "Function.ResponseSizeTooLarge", "errorMessage": message}).encode()
+            result = Failure(body, "Function.ResponseSizeTooLarge", message, duration_ms=result.duration_ms)
         self._log_result(fn, result, corr, via)
         return result
 

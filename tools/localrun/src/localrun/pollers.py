@@ -14,6 +14,11 @@ from localrun.model import EventSourceMapping, Function, Queue
 from localrun.records import failed_message_ids, parse_payload, shadow_to_lambda_event, sqs_event
 
 _ALL = ["All"]
+# A message on a shadow queue that the runner cannot hand over (a bug, or a body nothing can read) is tried this
+# many times, SHADOW_RETRY_DELAY_S apart, then moved to this queue of the local endpoint with a journal line.
+SHADOW_MAX_RECEIVES = 3
+SHADOW_RETRY_DELAY_S = 1
+SHADOW_DLQ_NAME = "localrun-dead-letters"
 
 
 class _Poller:
@@ -170,20 +175,56 @@ class ShadowQueuePoller(_Poller):
 
     def poll_once(self) -> None:
         resp = self.sqs.receive_message(
-            QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=60
+            QueueUrl=self.url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=1,
+            VisibilityTimeout=60,
+            AttributeNames=["ApproximateReceiveCount"],
         )
         for m in resp.get("Messages", []):
-            shadow = shadow_to_lambda_event(m["Body"], self.subscription_arns)
-            if not shadow.skip:
-                corr = _corr_of(m["Body"]) or m["MessageId"]
-                self.journal.log("hop", f"{shadow.source} -> {self.function_name} (async)", corr)
-                try:
-                    self.lambdas.invoke_async(self.function_name, shadow.payload, corr, shadow.source)
-                except LookupError:
-                    self.journal.log(
-                        "dropped", f"{shadow.source} event for unknown function {self.function_name}", corr
-                    )
+            try:
+                self._hand_over(m)
+            except Exception as exc:  # one bad message must not hold back the others, nor come back forever
+                self._failed(m, exc)
+                continue
             self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=m["ReceiptHandle"])
+
+    def _hand_over(self, m: dict[str, Any]) -> None:
+        shadow = shadow_to_lambda_event(m["Body"], self.subscription_arns)
+        if shadow.skip:
+            return
+        corr = _corr_of(m["Body"]) or m["MessageId"]
+        self.journal.log("hop", f"{shadow.source} -> {self.function_name} (async)", corr)
+        try:
+            self.lambdas.invoke_async(self.function_name, shadow.payload, corr, shadow.source)
+        except LookupError:
+            self.journal.log("dropped", f"{shadow.source} event for unknown function {self.function_name}", corr)
+
+    def _failed(self, m: dict[str, Any], exc: Exception) -> None:
+        """Retry a message the runner could not hand over a few times, then park it in the dead-letter queue."""
+        receives = int(m.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+        if receives < SHADOW_MAX_RECEIVES:
+            self.journal.log(
+                "poller", f"{self.name}: message {m['MessageId'][:8]} not handed over ({exc!r}); retry {receives}"
+            )
+            self.sqs.change_message_visibility(
+                QueueUrl=self.url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=SHADOW_RETRY_DELAY_S
+            )
+            return
+        dlq = self.sqs.create_queue(QueueName=SHADOW_DLQ_NAME)["QueueUrl"]  # idempotent
+        self.sqs.send_message(
+            QueueUrl=dlq,
+            MessageBody=m["Body"],
+            MessageAttributes={
+                "function": {"DataType": "String", "StringValue": self.function_name},
+                "error": {"DataType": "String", "StringValue": repr(exc)[:1000]},
+            },
+        )
+        self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=m["ReceiptHandle"])
+        self.journal.log(
+            "dead-letter",
+            f"{self.name}: message {m['MessageId'][:8]} failed {receives} times ({exc!r}); moved to {SHADOW_DLQ_NAME}",
+        )
 
 
 def _corr_of(body: str) -> str | None:

@@ -52,6 +52,10 @@ class PoolClosedError(RuntimeError):
     pass
 
 
+class NoFreeInstanceError(RuntimeError):
+    """Every instance stayed busy for as long as the caller could wait (Lambda would throttle the invocation)."""
+
+
 class FunctionPool:
     """Hands out idle instances; starts a new one (up to ``max_size``) when none is idle; else waits."""
 
@@ -98,7 +102,9 @@ class FunctionPool:
             raise PoolClosedError(self.name)
         return inst
 
-    def acquire(self) -> Instance:
+    def acquire(self, wait_s: float | None = None) -> Instance:
+        """An idle instance, or a new one; when all ``max_size`` are busy, wait for one (at most ``wait_s``)."""
+        deadline = None if wait_s is None else time.monotonic() + wait_s
         with self._cv:
             while True:
                 if self._closed:
@@ -109,7 +115,12 @@ class FunctionPool:
                 if self._size < self.max_size:
                     self._size += 1
                     break
-                self._cv.wait()
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    raise NoFreeInstanceError(
+                        f"{self.name}: all {self.max_size} instances stayed busy for {wait_s:.1f} s"
+                    )
+                self._cv.wait(left)
         return self._spawn()
 
     def release(self, inst: Instance, healthy: bool = True) -> None:
@@ -123,15 +134,25 @@ class FunctionPool:
             self._cv.notify()
         _quiet_stop(inst)
 
-    def invoke(self, payload: bytes, timeout_s: float | None = None, kill_after_s: float | None = None) -> Result:
-        """Invoke on an idle instance. ``kill_after_s`` (fault injection) stops the instance that long into the
-        invocation and reports the crash, whether or not the function got to finish."""
+    def invoke(
+        self,
+        payload: bytes,
+        timeout_s: float | None = None,
+        kill_after_s: float | None = None,
+        wait_s: float | None = None,
+    ) -> Result:
+        """Invoke on an idle instance, waiting at most ``wait_s`` for one (the wait counts against ``timeout_s``).
+        ``kill_after_s`` (fault injection) stops the instance that long into the invocation and reports the crash,
+        whether or not the function got to finish."""
+        started = time.monotonic()
         try:
-            inst = self.acquire()
-        except PoolClosedError:
+            inst = self.acquire(wait_s)
+        except (PoolClosedError, NoFreeInstanceError):
             raise
         except Exception as exc:  # the instance would not start: a cold-start failure, like Runtime.ExitError
             return Failure(_error_body("Runtime.InitError", str(exc)), "Runtime.InitError", str(exc))
+        if timeout_s is not None and wait_s is not None:
+            timeout_s = max(0.1, timeout_s - (time.monotonic() - started))
         if kill_after_s is not None:
             return self._invoke_and_kill(inst, payload, timeout_s, kill_after_s)
         try:

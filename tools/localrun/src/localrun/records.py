@@ -316,9 +316,10 @@ class HttpResponse:
 
 
 def gateway_error(status: int, message: str) -> HttpResponse:
+    error_type = _ERROR_TYPES.get(status)
     return HttpResponse(
         status,
-        [("Content-Type", "application/json"), ("x-amzn-ErrorType", _ERROR_TYPES.get(status, ""))],
+        [("Content-Type", "application/json"), *([("x-amzn-ErrorType", error_type)] if error_type else [])],
         json.dumps({"message": message}).encode(),
     )
 

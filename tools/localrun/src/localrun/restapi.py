@@ -10,13 +10,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from localrun.gateway import read_body
+from localrun.gateway import BodyError, read_body
 from localrun.journal import Journal
-from localrun.lambdas import LambdaService
+from localrun.lambdas import LambdaService, PayloadTooLargeError
 from localrun.model import RestApi, Route
+from localrun.pool import NoFreeInstanceError
 from localrun.records import HttpRequest, HttpResponse, gateway_error, match_route, proxy_event, proxy_response
 
 INTEGRATION_TIMEOUT_S = 29.0
+MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload quota (REST APIs)
 
 
 def _specificity(route: Route) -> tuple[int, int, int]:
@@ -103,15 +105,24 @@ class RestGateway:
         )
         started = time.monotonic()
         try:
+            # The wait for a free instance counts against the integration timeout, as Lambda's would.
             result = self.lambdas.invoke(
                 function_name,
                 json.dumps(event).encode(),
                 request_id,
                 f"{request.method} {request.path}",
                 timeout_s=self.integration_timeout_s,
+                wait_s=self.integration_timeout_s,
             )
         except LookupError:
             return gateway_error(502, "Internal server error")
+        except PayloadTooLargeError as exc:
+            # The event (body, base64 for binary types, and headers) is over Lambda's 6 MB: Lambda refuses it.
+            self.journal.log("http", f"{request.method} {request.path}: {exc} -> 413", request_id)
+            return gateway_error(413, "Request Too Long")
+        except NoFreeInstanceError as exc:
+            self.journal.log("http", f"{request.method} {request.path}: {exc} -> 504", request_id)
+            return gateway_error(504, "Endpoint request timed out")
         if not result.ok:
             # Past the integration timeout API Gateway answers 504; any function error (its own timeout included)
             # is a 502.
@@ -127,6 +138,8 @@ class RestGateway:
 class _Handler(BaseHTTPRequestHandler):
     gateway: RestGateway
     protocol_version = "HTTP/1.1"
+    # A socket read timeout: a client that declares more body than it sends is answered, not waited on forever.
+    timeout = 2 * INTEGRATION_TIMEOUT_S
     disable_nagle_algorithm = True  # headers and body go out in separate writes: avoid the 40 ms delayed-ACK stall
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
@@ -134,23 +147,29 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         parts = urlsplit(self.path)
+        try:
+            body = read_body(self, MAX_REQUEST_BODY_BYTES)
+        except BodyError as exc:
+            self.close_connection = True  # the rest of the stream is not a request
+            self._send(gateway_error(exc.status, exc.message), [("Connection", "close")])
+            return
         request = HttpRequest(
-            self.command,
-            parts.path or "/",
-            parts.query,
-            list(self.headers.items()),
-            read_body(self),
-            self.client_address[0],
+            self.command, parts.path or "/", parts.query, list(self.headers.items()), body, self.client_address[0]
         )
         try:
             response = self.gateway.handle(request)
         except Exception as exc:
             self.gateway.journal.log("restapi", f"{self.command} {self.path}: {exc!r}")
             response = gateway_error(502, "Internal server error")
+        self._send(response)
+
+    def _send(self, response: HttpResponse, extra: list[tuple[str, str]] | None = None) -> None:
         self.send_response_only(response.status)
         for name, value in response.headers:
             if name.lower() not in ("content-length", "transfer-encoding", "connection"):
                 self.send_header(name, value)
+        for name, value in extra or []:
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
         if self.command != "HEAD":
