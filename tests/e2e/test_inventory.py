@@ -42,6 +42,10 @@ def _quantities(levels: dict[tuple[str, str], dict[str, Any]]) -> dict[tuple[str
     return {k: int(v["quantity"]["N"]) for k, v in levels.items()}
 
 
+def _business(levels: dict[tuple[str, str], dict[str, Any]]) -> dict[tuple[str, str], tuple[str, str, str]]:
+    return {k: (v["quantity"]["N"], v["update_date"]["S"], v["idempotency_key"]["S"]) for k, v in levels.items()}
+
+
 def _settled(topology: LocalTopology) -> bool:
     sqs = topology.client("sqs")
     url = topology.queue_url(f"{STACK}-", "UpdatesQueue")
@@ -91,10 +95,50 @@ def test_csv_upload_sets_levels_reports_rejects_and_is_idempotent(local_topology
     # WHEN the same file is uploaded again
     s3.delete_object(Bucket=bucket, Key=f"rejects/{key}.rejects.csv")
     s3.put_object(Bucket=bucket, Key=key, Body=csv.encode())
-    # THEN (once it has been processed: its rejects report is back and the queue is drained) nothing changed
+    # THEN (once it has been processed: its rejects report is back and the queue is drained) the levels are the
+    # same (the later upload of the key was applied, with the same quantities, dates and idempotency keys)
     wait_for(lambda: _rejects(local_topology, bucket, key))
     wait_for(lambda: _settled(local_topology))
-    assert _levels(local_topology, {p1, p2}) == before
+    assert _business(_levels(local_topology, {p1, p2})) == _business(before)
+
+
+def test_successive_corrections_of_one_key_with_the_same_date_end_with_the_last_upload(
+    local_topology: LocalTopology,
+) -> None:
+    local_topology.require(STACK)
+    s3 = local_topology.client("s3")
+    bucket = _bucket(local_topology)
+    run = uuid.uuid4().hex[:8]
+    product, key = f"FIX-{run}", f"uploads/fix-{run}.csv"
+    # GIVEN/WHEN 8 corrections of one file uploaded one after the other under the same key, all with the same
+    # update_date; each also has a bad row naming it, so its rejects report says when it has been ingested
+    stored = []
+    for quantity in range(1, 9):
+        marker = f"not-a-number-{quantity}"
+        body = f"{HEADER}\n{product},Shelf,{quantity},2023-07-01\n{product},Shelf,{marker},2023-07-01\n"
+        s3.put_object(Bucket=bucket, Key=key, Body=body.encode())
+        wait_for(lambda m=marker: m in (_rejects(local_topology, bucket, key) or ""), timeout=90)
+        wait_for(lambda: _settled(local_topology), timeout=90)
+        stored.append(_quantities(_levels(local_topology, {product})).get((product, "Shelf")))
+    # THEN each upload replaced the one before: the last one is stored (before: 1,2,3,3,3,3,7,7 by hash)
+    assert stored == list(range(1, 9))
+
+
+def test_uploads_with_an_upper_case_extension_are_ingested(local_topology: LocalTopology) -> None:
+    local_topology.require(STACK)
+    s3 = local_topology.client("s3")
+    bucket = _bucket(local_topology)
+    run = uuid.uuid4().hex[:8]
+    # GIVEN/WHEN files named .CSV and .Csv (spreadsheet exports) and a .txt
+    for n, suffix in enumerate((".CSV", ".Csv", ".txt")):
+        body = f"{HEADER}\nCASE-{run}-{n},Bin,{n + 5},2023-07-01\n"
+        s3.put_object(Bucket=bucket, Key=f"uploads/case-{run}{suffix}", Body=body.encode())
+    # THEN both CSVs set their levels, and the .txt is not ingested
+    products = {f"CASE-{run}-{n}" for n in range(3)}
+    expected = {(f"CASE-{run}-0", "Bin"): 5, (f"CASE-{run}-1", "Bin"): 6}
+    wait_for(lambda: _quantities(_levels(local_topology, products)) == expected, timeout=90)
+    wait_for(lambda: _settled(local_topology))
+    assert _quantities(_levels(local_topology, products)) == expected
 
 
 @pytest.fixture
