@@ -422,7 +422,7 @@ def test_a_poison_message_on_a_shadow_queue_is_dead_lettered_with_a_log_line(env
     dlq = wait_for(lambda: _queue_url(sqs, "localrun-dead-letters"), timeout=20)
     [dead] = drain(sqs, dlq, 1, timeout=20)
     assert json.loads(dead["Body"]) == {"Records": ["not a record"]}
-    assert any(e["kind"] == "dead-letter" and fn.name in e["text"] for e in env.runner.journal.entries)
+    wait_for(lambda: any(e["kind"] == "dead-letter" and fn.name in e["text"] for e in env.runner.journal.entries))
     # AND the shadow queue is empty: it is not redelivered forever
     attrs = sqs.get_queue_attributes(QueueUrl=shadow, AttributeNames=["All"])["Attributes"]
     assert attrs["ApproximateNumberOfMessages"] == attrs["ApproximateNumberOfMessagesNotVisible"] == "0"
