@@ -37,9 +37,33 @@ def moto_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         yield
 
 
+def id_claims(user: str, *groups: str) -> dict[str, str]:
+    """The claims API Gateway's Cognito authorizer passes for ``user``'s ID token (every value a string)."""
+    claims = {
+        "sub": f"sub-{user}",
+        "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TEST",
+        "aud": "testclient",
+        "token_use": "id",
+        "cognito:username": user,
+    }
+    if groups:
+        claims["cognito:groups"] = ",".join(groups)
+    return claims
+
+
+@pytest.fixture
+def claims_for() -> Callable[..., dict[str, str]]:
+    """``claims_for(user, *groups)``: an authorizer's claims for a signed-in user."""
+    return id_claims
+
+
 @pytest.fixture
 def make_api_event() -> Callable[..., dict[str, Any]]:
-    """Build an API Gateway REST (v1) proxy event from a shipped sample, as the prod stage delivers it."""
+    """Build an API Gateway REST (v1) proxy event from a shipped sample, as the prod stage delivers it.
+
+    The caller is the sample's (``requestContext.authorizer``), or ``claims``; ``anonymous`` drops it, as for a
+    public route.
+    """
 
     def build(
         template: dict[str, Any],
@@ -51,6 +75,8 @@ def make_api_event() -> Callable[..., dict[str, Any]]:
         resource: str | None = None,
         path_parameters: dict[str, str] | None = None,
         stage_in_path: bool = True,
+        claims: dict[str, str] | None = None,
+        anonymous: bool = False,
     ) -> dict[str, Any]:
         event: dict[str, Any] = json.loads(json.dumps(template))
         event.update(
@@ -71,6 +97,10 @@ def make_api_event() -> Callable[..., dict[str, Any]]:
             path=f"/prod{path}" if stage_in_path else path,
             requestId=f"req-{method}-{path}",
         )
+        if anonymous:
+            event["requestContext"].pop("authorizer", None)
+        elif claims is not None:
+            event["requestContext"]["authorizer"] = {"claims": claims}
         return event
 
     return build

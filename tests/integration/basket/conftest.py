@@ -92,10 +92,23 @@ def sample() -> Callable[[str], dict[str, Any]]:
 
 
 @pytest.fixture
-def api_event(make_api_event: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-    """Build an API Gateway REST (v1) proxy event from the shipped sample, as the prod stage delivers it."""
+def api_event(
+    make_api_event: Callable[..., dict[str, Any]], claims_for: Callable[..., dict[str, str]]
+) -> Callable[..., dict[str, Any]]:
+    """Build an API Gateway REST (v1) proxy event from the shipped sample, as the prod stage delivers it.
+
+    Signed in as the basket's owner (the ``userName`` of the path or body) unless ``claims`` names someone else.
+    """
     template = json.loads((EVENTS_DIR / "get-basket.json").read_text())
-    return functools.partial(make_api_event, template)
+
+    def build(method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        body = kwargs.get("body")
+        owner = body.get("userName") if isinstance(body, dict) else path.removeprefix("/basket/")
+        if "claims" not in kwargs and isinstance(owner, str) and owner and "/" not in owner:
+            kwargs["claims"] = claims_for(owner)
+        return make_api_event(template, method, path, **kwargs)
+
+    return build
 
 
 Response = tuple[int, Any, dict[str, str]]  # as tests/integration/conftest.py's call_api returns

@@ -137,3 +137,35 @@ def test_the_shipped_sample_events_work(invoke: Invoke, sample: Callable[[str], 
     assert invoke(sample("checkout.json"))[0] == 202
     invoke(sample("create-basket.json"))
     assert invoke(sample("delete-basket.json"))[0] == 204
+
+
+# -- who may do what: the caller is the authorizer's user, and a user touches only their own basket ---------------
+def test_a_user_cannot_read_change_or_check_out_another_users_basket(
+    invoke: Invoke, api_event: Build, claims_for: Callable[..., dict[str, str]], tables: dict[str, Any]
+) -> None:
+    # GIVEN swn's basket, and bob signed in (even as an admin: baskets are their owner's alone)
+    invoke(api_event("POST", "/basket", body=_basket((PHONE, 1))))
+    for bob in (claims_for("bob"), claims_for("bob", "admins")):
+        # WHEN bob reads, replaces, deletes or checks out swn's basket
+        attempts = [
+            api_event("GET", "/basket/swn", claims=bob),
+            api_event("POST", "/basket", body=_basket((CASE, 9)), claims=bob),
+            api_event("DELETE", "/basket/swn", claims=bob),
+            api_event("POST", "/basket/checkout", body=CHECKOUT, claims=bob),
+        ]
+        # THEN each is refused with the reason, and swn's basket is untouched
+        for event in attempts:
+            assert invoke(event)[:2] == (403, {"message": "signed in as bob: you may not access the basket of swn"})
+    status, body, _ = invoke(api_event("GET", "/basket/swn"))
+    assert status == 200 and [i["productId"] for i in body["items"]] == [PHONE]
+
+
+def test_without_a_signed_in_user_every_basket_route_is_401(invoke: Invoke, api_event: Build) -> None:
+    for event in [
+        api_event("GET", "/basket/swn", anonymous=True),
+        api_event("POST", "/basket", body=_basket((PHONE, 1)), anonymous=True),
+        api_event("DELETE", "/basket/swn", anonymous=True),
+        api_event("POST", "/basket/checkout", body=CHECKOUT, anonymous=True),
+    ]:
+        status, body, _ = invoke(event)
+        assert status == 401 and body["message"].startswith("sign in first")

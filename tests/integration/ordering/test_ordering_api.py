@@ -132,3 +132,40 @@ def test_the_shipped_sample_events(invoke: Invoke, sample: Callable[[str], Any],
         "get-user-orders-range.json",
     ]:
         assert invoke(sample(name))[0] == 200, name
+
+
+# -- who may read what --------------------------------------------------------------------------------------------
+def test_a_user_reads_only_their_own_orders(
+    invoke: Invoke, make_api_event: Any, sample: Callable[[str], Any], claims_for: Any, orders: list[str]
+) -> None:
+    template = sample("get-user-orders.json")
+    # GIVEN swn's orders; WHEN swn asks THEN they are there
+    status, page, _ = invoke(make_api_event(template, "GET", "/order/swn", claims=claims_for("swn")))
+    assert status == 200 and len(page["items"]) == 4
+    # WHEN bob asks for swn's THEN 403 with the reason
+    assert invoke(make_api_event(template, "GET", "/order/swn", claims=claims_for("bob")))[:2] == (
+        403,
+        {"message": "signed in as bob: you may not access the orders of swn"},
+    )
+    # AND an admin may read them
+    assert invoke(make_api_event(template, "GET", "/order/swn", claims=claims_for("root", "admins")))[0] == 200
+
+
+def test_listing_every_order_is_for_admins(
+    invoke: Invoke, make_api_event: Any, sample: Callable[[str], Any], claims_for: Any, orders: list[str]
+) -> None:
+    template = sample("list-orders.json")
+    assert invoke(make_api_event(template, "GET", "/order", claims=claims_for("swn")))[:2] == (
+        403,
+        {"message": "only members of the admins group may GET /order"},
+    )
+    assert invoke(make_api_event(template, "GET", "/order", anonymous=True))[0] == 401
+    status, page, _ = invoke(make_api_event(template, "GET", "/order", claims=claims_for("root", "admins")))
+    assert status == 200 and len(page["items"]) == 4
+
+
+def test_openapi_declares_the_id_token(invoke: Invoke, sample: Callable[[str], Any]) -> None:
+    _, doc, _ = invoke(sample("openapi.json"))
+    assert doc["components"]["securitySchemes"]["cognitoIdToken"]["scheme"] == "bearer"
+    assert doc["paths"]["/order"]["get"]["security"] == [{"cognitoIdToken": []}]
+    assert doc["paths"]["/order/{userName}"]["get"]["security"] == [{"cognitoIdToken": []}]

@@ -75,10 +75,13 @@ def captured_events(aws_env: None) -> Callable[[], list[dict[str, Any]]]:
 
 
 @pytest.fixture
-def api_event(make_api_event: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+def api_event(
+    make_api_event: Callable[..., dict[str, Any]], claims_for: Callable[..., dict[str, str]]
+) -> Callable[..., dict[str, Any]]:
     """Build an API Gateway REST (v1) proxy event from the shipped sample, as the prod stage delivers it."""
     template = json.loads((EVENTS_DIR / "get-product.json").read_text())
-    return functools.partial(make_api_event, template)
+    # As a member of admins, who may write (reads need no caller; tests/integration/product checks both).
+    return functools.partial(make_api_event, template, claims=claims_for("admin", "admins"))
 
 
 Response = tuple[int, Any, dict[str, str]]  # as tests/integration/conftest.py's call_api returns

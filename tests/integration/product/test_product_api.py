@@ -178,3 +178,36 @@ def test_an_unexpected_error_is_500_without_details(
     assert response["statusCode"] == 500
     assert "secret internals" not in response["body"]
     assert event["requestContext"]["requestId"] in response["body"]
+
+
+# -- reads are public, writes are for admins ----------------------------------------------------------------------
+def test_reads_need_no_user_and_writes_need_an_admin(
+    invoke: Invoke, api_event: Build, claims_for: Callable[..., dict[str, str]]
+) -> None:
+    # GIVEN a product an admin created
+    product = _create(invoke, api_event)
+    # THEN anyone reads it
+    assert invoke(api_event("GET", f"/product/{product['id']}", anonymous=True))[:2] == (200, product)
+    assert invoke(api_event("GET", "/product", anonymous=True))[0] == 200
+    # AND nobody else writes: no user -> 401, a user outside admins -> 403 with the reason
+    writes = [
+        ("POST", "/product", "/product", PHONE),
+        ("PUT", f"/product/{product['id']}", "/product/{id}", {"price": "1.00"}),
+        ("DELETE", f"/product/{product['id']}", "/product/{id}", None),
+    ]
+    for method, path, route, body in writes:
+        assert invoke(api_event(method, path, body=body, anonymous=True))[0] == 401
+        assert invoke(api_event(method, path, body=body, claims=claims_for("swn")))[:2] == (
+            403,
+            {"message": f"only members of the admins group may {method} {route}"},
+        )
+    assert invoke(api_event("GET", f"/product/{product['id']}", anonymous=True))[1] == product
+
+
+def test_openapi_marks_writes_as_signed_in_and_reads_as_public(invoke: Invoke, api_event: Build) -> None:
+    _, doc, _ = invoke(api_event("GET", "/product/openapi.json", anonymous=True))
+    assert doc["components"]["securitySchemes"]["cognitoIdToken"]["bearerFormat"] == "JWT"
+    assert "security" not in doc["paths"]["/product"]["get"]
+    assert "security" not in doc["paths"]["/product/{id}"]["get"]
+    for method, path in [("post", "/product"), ("put", "/product/{id}"), ("delete", "/product/{id}")]:
+        assert doc["paths"][path][method]["security"] == [{"cognitoIdToken": []}]

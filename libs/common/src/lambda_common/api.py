@@ -8,16 +8,26 @@ Error bodies are always ``{"message": ...}`` (plus ``errors`` for validation fai
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import uuid4
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lambda_common.errors import ConflictError, DependencyError, DomainError, InvalidInputError, NotFoundError
+from lambda_common.errors import (
+    ConflictError,
+    DependencyError,
+    DomainError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    UnauthenticatedError,
+)
+from lambda_common.identity import Caller, caller_from_claims
 from lambda_common.logging import get_logger
 
 if TYPE_CHECKING:
@@ -57,7 +67,15 @@ STANDARD_RESPONSES: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorBody, "description": "A dependency (DynamoDB, EventBridge) failed; retry later"},
 }
 
+#: Responses of every route that needs a signed-in user.
+SIGNED_IN_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "No valid ID token (API Gateway answers this before the service)"},
+    403: {"model": ErrorBody, "description": "The signed-in user may not do this (e.g. another user's basket)"},
+}
+
 _STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
+    (UnauthenticatedError, 401),
+    (ForbiddenError, 403),
     (NotFoundError, 404),
     (ConflictError, 409),
     (InvalidInputError, 400),
@@ -158,6 +176,39 @@ class StageAndCorrelationMiddleware:
             await body(scope, receive, send_with_id)
         finally:
             logger.set_correlation_id(None)
+
+
+# Declares the scheme in the OpenAPI document; the token itself is checked by API Gateway's authorizer, which passes
+# its claims in the event (see current_caller), so the header's value is not read here.
+_id_token = HTTPBearer(
+    scheme_name="cognitoIdToken",
+    bearerFormat="JWT",
+    description="An ID token of the API's Cognito user pool (`Authorization: Bearer <IdToken>`)",
+    auto_error=False,
+)
+
+
+async def current_caller(
+    request: Request,
+    _token: Annotated[HTTPAuthorizationCredentials | None, Security(_id_token)],
+) -> Caller:
+    """The signed-in caller, from ``requestContext.authorizer.claims`` (set by API Gateway, never by the client)."""
+    event: dict[str, Any] = request.scope.get("aws.event") or {}
+    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+    claims = authorizer.get("claims") if isinstance(authorizer, dict) else None
+    return caller_from_claims(claims if isinstance(claims, dict) else None)
+
+
+async def current_admin(request: Request, caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+    route = request.scope.get("route")
+    caller.ensure_admin(f"{request.method} {getattr(route, 'path', request.url.path)}")
+    return caller
+
+
+#: A route parameter holding the signed-in caller (401 when there is none).
+CurrentCaller = Annotated[Caller, Depends(current_caller)]
+#: The signed-in caller, who must be in the ``admins`` group (403 otherwise).
+AdminCaller = Annotated[Caller, Depends(current_admin)]
 
 
 def _stage_prefix(context_path: str, path: str) -> str:

@@ -19,3 +19,11 @@ class InvalidInputError(DomainError):
 
 class DependencyError(Exception):
     """A downstream dependency (DynamoDB, SQS, EventBridge...) failed. Not shown to clients in detail."""
+
+
+class UnauthenticatedError(DomainError):
+    """The request names no signed-in user (401)."""
+
+
+class ForbiddenError(DomainError):
+    """The signed-in user may not do this (403), e.g. touch another user's basket."""

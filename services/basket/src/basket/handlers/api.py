@@ -7,7 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from lambda_common import aws
-from lambda_common.api import STANDARD_RESPONSES, ErrorBody, correlation_id, create_app
+from lambda_common.api import (
+    SIGNED_IN_RESPONSES,
+    STANDARD_RESPONSES,
+    CurrentCaller,
+    ErrorBody,
+    correlation_id,
+    create_app,
+)
 from lambda_common.settings import load_settings
 from mangum import Mangum
 
@@ -45,7 +52,8 @@ UserNamePath = Annotated[
 ]
 NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"model": ErrorBody, "description": "No basket for this user"}}
 
-router = APIRouter(prefix="/basket", tags=["basket"], responses=STANDARD_RESPONSES)
+# Every route needs a signed-in user, who reads, changes and checks out only their own basket.
+router = APIRouter(prefix="/basket", tags=["basket"], responses={**STANDARD_RESPONSES, **SIGNED_IN_RESPONSES})
 
 
 @router.post(
@@ -54,22 +62,26 @@ router = APIRouter(prefix="/basket", tags=["basket"], responses=STANDARD_RESPONS
     responses=NOT_FOUND,
     summary="Check out the user's basket: publishes CheckoutBasket, then empties the basket",
 )
-async def checkout(body: CheckoutIn, baskets: Baskets, request: Request) -> CheckoutAccepted:
+async def checkout(body: CheckoutIn, baskets: Baskets, request: Request, caller: CurrentCaller) -> CheckoutAccepted:
+    caller.ensure_is(body.userName, "basket")
     return baskets.checkout(body, correlation_id=correlation_id(request))
 
 
 @router.get("/{userName}", responses=NOT_FOUND, summary="Get a user's basket with its total")
-async def get_basket(userName: UserNamePath, baskets: Baskets) -> BasketOut:  # noqa: N803 - matches the route
+async def get_basket(userName: UserNamePath, baskets: Baskets, caller: CurrentCaller) -> BasketOut:  # noqa: N803
+    caller.ensure_is(userName, "basket")
     return BasketOut.of(baskets.get(userName))
 
 
 @router.post("", summary="Store (replace) a user's basket; prices and names come from the product table")
-async def put_basket(body: BasketIn, baskets: Baskets) -> BasketOut:
+async def put_basket(body: BasketIn, baskets: Baskets, caller: CurrentCaller) -> BasketOut:
+    caller.ensure_is(body.userName, "basket")
     return BasketOut.of(baskets.replace(body))
 
 
 @router.delete("/{userName}", status_code=204, responses=NOT_FOUND, summary="Delete a user's basket")
-async def delete_basket(userName: UserNamePath, baskets: Baskets) -> Response:  # noqa: N803 - matches the route
+async def delete_basket(userName: UserNamePath, baskets: Baskets, caller: CurrentCaller) -> Response:  # noqa: N803
+    caller.ensure_is(userName, "basket")
     baskets.delete(userName)
     return Response(status_code=204)
 

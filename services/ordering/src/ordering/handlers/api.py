@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 from lambda_common import aws
-from lambda_common.api import STANDARD_RESPONSES, create_app
+from lambda_common.api import SIGNED_IN_RESPONSES, STANDARD_RESPONSES, AdminCaller, CurrentCaller, create_app
 from lambda_common.settings import load_settings
 from mangum import Mangum
 
@@ -36,12 +36,13 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 NextToken = Annotated[str | None, Query(min_length=1, max_length=2048)]
 DateQuery = Annotated[str | None, Query(pattern=DATE_PREFIX, examples=["2026-11-23", "2026-11-23T12:00"])]
 
-router = APIRouter(prefix="/order", tags=["order"], responses=STANDARD_RESPONSES)
+router = APIRouter(prefix="/order", tags=["order"], responses={**STANDARD_RESPONSES, **SIGNED_IN_RESPONSES})
 
 
-@router.get("", summary="List all orders, a page at a time")
+@router.get("", summary="List every user's orders, a page at a time (admins only)")
 async def list_orders(
     orders: Orders,
+    _admin: AdminCaller,
     limit: Limit = 20,
     nextToken: NextToken = None,  # noqa: N803 - wire name
 ) -> OrderPage:
@@ -50,17 +51,20 @@ async def list_orders(
 
 @router.get(
     "/{userName}",
-    summary="A user's orders, newest first; filter by an orderDate prefix or a from/to range (inclusive)",
+    summary="A user's orders, newest first; filter by an orderDate prefix or a from/to range (inclusive). "
+    "Users read their own orders; admins anyone's",
 )
 async def list_user_orders(
     userName: Annotated[str, Path(min_length=1, max_length=128)],  # noqa: N803 - matches the route
     orders: Orders,
+    caller: CurrentCaller,
     orderDate: DateQuery = None,  # noqa: N803 - wire name
     date_from: Annotated[DateQuery, Query(alias="from")] = None,
     date_to: Annotated[DateQuery, Query(alias="to")] = None,
     limit: Limit = 20,
     nextToken: NextToken = None,  # noqa: N803 - wire name
 ) -> OrderPage:
+    caller.ensure_is_or_admin(userName, "orders")
     return orders.list_for_user(
         userName, limit=limit, page_token=nextToken, order_date=orderDate, date_from=date_from, date_to=date_to
     )

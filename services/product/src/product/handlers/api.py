@@ -7,7 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from lambda_common import aws
-from lambda_common.api import STANDARD_RESPONSES, ErrorBody, correlation_id, create_app
+from lambda_common.api import (
+    SIGNED_IN_RESPONSES,
+    STANDARD_RESPONSES,
+    AdminCaller,
+    ErrorBody,
+    correlation_id,
+    create_app,
+)
 from lambda_common.settings import load_settings
 from mangum import Mangum
 
@@ -53,8 +60,11 @@ async def list_products(
     return catalog.list(limit=limit, page_token=nextToken, category=category)
 
 
-@router.post("", status_code=201, summary="Create a product; the server chooses its id")
-async def create_product(body: ProductCreate, catalog: Catalog, response: Response) -> Product:
+# Reads are public; writes need a member of the admins group.
+@router.post(
+    "", status_code=201, responses=SIGNED_IN_RESPONSES, summary="Create a product; the server chooses its id (admins)"
+)
+async def create_product(body: ProductCreate, catalog: Catalog, response: Response, _admin: AdminCaller) -> Product:
     product = catalog.create(body)
     response.headers["Location"] = f"/product/{product.id}"
     return product
@@ -65,18 +75,25 @@ async def get_product(id: ProductIdPath, catalog: Catalog) -> Product:  # noqa: 
     return catalog.get(id)
 
 
-@router.put("/{id}", responses=NOT_FOUND, summary="Change an existing product (never creates one)")
+@router.put(
+    "/{id}",
+    responses={**NOT_FOUND, **SIGNED_IN_RESPONSES},
+    summary="Change an existing product (never creates one; admins)",
+)
 async def update_product(
     id: ProductIdPath,  # noqa: A002 - matches the route
     body: ProductUpdate,
     catalog: Catalog,
     request: Request,
+    _admin: AdminCaller,
 ) -> Product:
     return catalog.update(id, body, correlation_id=correlation_id(request))
 
 
-@router.delete("/{id}", status_code=204, responses=NOT_FOUND, summary="Delete a product")
-async def delete_product(id: ProductIdPath, catalog: Catalog) -> Response:  # noqa: A002 - matches the route
+@router.delete(
+    "/{id}", status_code=204, responses={**NOT_FOUND, **SIGNED_IN_RESPONSES}, summary="Delete a product (admins)"
+)
+async def delete_product(id: ProductIdPath, catalog: Catalog, _admin: AdminCaller) -> Response:  # noqa: A002
     catalog.delete(id)
     return Response(status_code=204)
 
