@@ -161,7 +161,7 @@ def test_listing_every_order_is_for_admins(
     )
     assert invoke(make_api_event(template, "GET", "/order", anonymous=True))[0] == 401
     status, page, _ = invoke(make_api_event(template, "GET", "/order", claims=claims_for("root", "admins")))
-    assert status == 200 and len(page["items"]) == 4
+    assert status == 200 and {o["userName"] for o in page["items"]} == {"swn", "other"}
 
 
 def test_openapi_declares_the_id_token(invoke: Invoke, sample: Callable[[str], Any]) -> None:
