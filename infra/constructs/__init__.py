@@ -1,6 +1,7 @@
 """One construct per pattern; stacks compose them."""
 
 from infra.constructs.alarms import AlarmTopic, DeadLetterQueue
+from infra.constructs.api_users import ApiUsers
 from infra.constructs.container_function import ContainerFunction
 from infra.constructs.event_rules import EventRuleToFunction, EventRuleToQueue
 from infra.constructs.eventbridge_service import EventBridgeService
@@ -10,6 +11,7 @@ from infra.constructs.topic_to_function import TopicToFunction
 
 __all__ = [
     "AlarmTopic",
+    "ApiUsers",
     "ContainerFunction",
     "DeadLetterQueue",
     "EventBridgeService",

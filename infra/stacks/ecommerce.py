@@ -14,7 +14,14 @@ from cdk_nag import NagSuppressions
 from constructs import Construct
 
 from infra import config
-from infra.constructs import AlarmTopic, ContainerFunction, EventRuleToFunction, EventRuleToQueue, QueueConsumer
+from infra.constructs import (
+    AlarmTopic,
+    ApiUsers,
+    ContainerFunction,
+    EventRuleToFunction,
+    EventRuleToQueue,
+    QueueConsumer,
+)
 
 CHECKOUT_SOURCE = "com.swn.basket.checkoutbasket"
 CHECKOUT_DETAIL_TYPE = "CheckoutBasket"
@@ -154,7 +161,8 @@ class EcommerceStack(Stack):
             description="ProductPriceChanged -> basket price update",
         )
 
-        # --- REST API ----------------------------------------------------------------------------------------------
+        # --- users and the REST API --------------------------------------------------------------------------------
+        self.users = ApiUsers(self, "Users", removal=removal)
         self.api = self._rest_api()
         alarms.watch(
             cloudwatch.Alarm(
@@ -170,6 +178,8 @@ class EcommerceStack(Stack):
         )
 
         CfnOutput(self, "ApiUrl", value=self.api.url)
+        CfnOutput(self, "UserPoolId", value=self.users.pool.user_pool_id)
+        CfnOutput(self, "UserPoolClientId", value=self.users.client.user_pool_client_id)
         CfnOutput(self, "EventBusName", value=self.bus.event_bus_name)
         CfnOutput(self, "ProductTableName", value=self.product_table.table_name)
         CfnOutput(self, "BasketTableName", value=self.basket_table.table_name)
@@ -204,7 +214,7 @@ class EcommerceStack(Stack):
                 logging_level=apigateway.MethodLoggingLevel.ERROR,
                 data_trace_enabled=False,  # request/response bodies (basket, checkout) stay out of logs
                 tracing_enabled=True,
-                # A ceiling for a demo API with no auth: stops a runaway client from running up the bill.
+                # A ceiling for a reference API: stops a runaway client from running up the bill.
                 throttling_rate_limit=50,
                 throttling_burst_limit=100,
             ),
@@ -213,6 +223,7 @@ class EcommerceStack(Stack):
             cloud_watch_role_removal_policy=RemovalPolicy.DESTROY,
             endpoint_types=[apigateway.EndpointType.REGIONAL],
         )
+        public: list[apigateway.Method] = []
         for path, container in (
             ("product", self.product_api),
             ("basket", self.basket_api),
@@ -220,9 +231,39 @@ class EcommerceStack(Stack):
         ):
             integration = apigateway.LambdaIntegration(container.function, proxy=True, allow_test_invoke=False)
             resource = api.root.add_resource(path)
-            resource.add_method("ANY", integration)
-            # {proxy+} carries /<path>/{id}, /basket/checkout, /<path>/docs and /<path>/openapi.json.
-            resource.add_proxy(default_integration=integration, any_method=True)
+            # {proxy+} carries /<path>/{id}, /basket/checkout and /order/{userName}.
+            proxy = resource.add_proxy(default_integration=integration, any_method=False)
+            for target in (resource, proxy):
+                # Every method needs a signed-in user's ID token; the services decide what that user may do.
+                target.add_method(
+                    "ANY",
+                    integration,
+                    authorizer=self.users.authorizer,
+                    authorization_type=apigateway.AuthorizationType.COGNITO,
+                )
+                if path == "product":  # the catalogue is public to read; writes are for admins (the service checks)
+                    public.append(
+                        target.add_method("GET", integration, authorization_type=apigateway.AuthorizationType.NONE)
+                    )
+            # Each service's OpenAPI document and docs page are public.
+            for document in ("openapi.json", "docs"):
+                public.append(
+                    resource.add_resource(document).add_method(
+                        "GET", integration, authorization_type=apigateway.AuthorizationType.NONE
+                    )
+                )
+        for method in public:
+            NagSuppressions.add_resource_suppressions(
+                method,
+                [
+                    {
+                        "id": rule,
+                        "reason": "Public by design: reading the product catalogue and the services' API documents "
+                        "needs no user. Every other method has the Cognito authorizer.",
+                    }
+                    for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4")
+                ],
+            )
 
         NagSuppressions.add_resource_suppressions(
             api,
@@ -235,14 +276,6 @@ class EcommerceStack(Stack):
                 {
                     "id": "AwsSolutions-APIG3",
                     "reason": "Reference system without WAF (cost); throttling is set on the stage.",
-                },
-                {
-                    "id": "AwsSolutions-APIG4",
-                    "reason": "Public demo API as in the seed; add an authorizer before storing real user data.",
-                },
-                {
-                    "id": "AwsSolutions-COG4",
-                    "reason": "Public demo API as in the seed; no Cognito user pool.",
                 },
                 {
                     "id": "AwsSolutions-IAM4",

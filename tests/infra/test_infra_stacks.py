@@ -298,9 +298,10 @@ def test_ecommerce_one_rest_api_with_proxy_routes_per_service(stack_template: St
         )
         for resource in (top, proxy):
             method = next(
-                m["Properties"] for m in methods.values() if m["Properties"]["ResourceId"] == {"Ref": resource}
+                m["Properties"]
+                for m in methods.values()
+                if m["Properties"]["ResourceId"] == {"Ref": resource} and m["Properties"]["HttpMethod"] == "ANY"
             )
-            assert method["HttpMethod"] == "ANY"
             assert method["Integration"]["Type"] == "AWS_PROXY"
             assert _getatt(fn) in method["Integration"]["Uri"]["Fn::Join"][1]
 
@@ -367,3 +368,104 @@ def test_ecommerce_functions_get_the_names_of_their_tables_and_bus(stack_templat
     for handler in ("ordering.handlers.api.handler", "ordering.handlers.consume_checkout.handler"):
         env = resources[_function_id(t, handler)]["Properties"]["Environment"]["Variables"]
         assert env["ORDER_TABLE_NAME"] == {"Ref": tables["Order"]}
+
+
+# --- EcommerceStack: who may call the API ------------------------------------------------------------------------
+PUBLIC_GETS = {
+    "/product",
+    "/product/{proxy+}",
+    *(f"/{service}/{doc}" for service in ("product", "basket", "order") for doc in ("openapi.json", "docs")),
+}
+
+
+def _method_paths(t: Template) -> dict[str, tuple[str, str, Mapping[str, Any]]]:
+    """logical id -> (resource path, HTTP method, the method's template entry), for every API method."""
+    resources = t.find_resources("AWS::ApiGateway::Resource")
+
+    def path_of(ref: Any) -> str:
+        if not isinstance(ref, dict) or "Ref" not in ref:
+            return ""  # the root resource (Fn::GetAtt RootResourceId)
+        props = resources[ref["Ref"]]["Properties"]
+        return f"{path_of(props['ParentId'])}/{props['PathPart']}"
+
+    return {
+        logical_id: (path_of(m["Properties"]["ResourceId"]), m["Properties"]["HttpMethod"], m)
+        for logical_id, m in t.find_resources("AWS::ApiGateway::Method").items()
+    }
+
+
+def test_ecommerce_every_method_but_the_public_reads_needs_a_user_pool_token(stack_template: StackTemplate) -> None:
+    t = stack_template("EcommerceStack")
+    authorizer, _ = _only(t, "AWS::ApiGateway::Authorizer")
+    public, guarded = set(), set()
+    for path, http_method, method in _method_paths(t).values():
+        props = method["Properties"]
+        if props["AuthorizationType"] == "NONE":
+            public.add(path)
+            assert http_method == "GET", (path, http_method)
+        else:
+            guarded.add((path, http_method))
+            assert props["AuthorizationType"] == "COGNITO_USER_POOLS", path
+            assert props["AuthorizerId"] == {"Ref": authorizer}, path
+    # THEN reading products and the API documents is public, everything else goes through the authorizer
+    assert public == PUBLIC_GETS
+    assert guarded == {(f"/{s}{p}", "ANY") for s in ("product", "basket", "order") for p in ("", "/{proxy+}")}
+
+
+def test_ecommerce_authorizer_trusts_the_stacks_user_pool(stack_template: StackTemplate) -> None:
+    t = stack_template("EcommerceStack")
+    pool, _ = _only(t, "AWS::Cognito::UserPool")
+    _, authorizer = _only(t, "AWS::ApiGateway::Authorizer")
+    assert authorizer["Properties"]["Type"] == "COGNITO_USER_POOLS"
+    assert authorizer["Properties"]["IdentitySource"] == "method.request.header.Authorization"
+    assert authorizer["Properties"]["ProviderARNs"] == [_getatt(pool)]
+
+
+def test_ecommerce_user_pool_signs_in_by_username_with_strong_passwords_and_no_self_sign_up(
+    stack_template: StackTemplate,
+) -> None:
+    t = stack_template("EcommerceStack")
+    pool, found = _only(t, "AWS::Cognito::UserPool")
+    props = found["Properties"]
+    assert "UsernameAttributes" not in props and "AliasAttributes" not in props  # the username is the sign-in
+    assert {"Name": "email", "Required": True, "Mutable": True} in props["Schema"]
+    assert props["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": True}
+    assert props["Policies"]["PasswordPolicy"] == {
+        "MinimumLength": 12,
+        "RequireLowercase": True,
+        "RequireUppercase": True,
+        "RequireNumbers": True,
+        "RequireSymbols": True,
+        "TemporaryPasswordValidityDays": 3,
+    }
+    _, client = _only(t, "AWS::Cognito::UserPoolClient")
+    assert client["Properties"]["UserPoolId"] == {"Ref": pool}
+    assert set(client["Properties"]["ExplicitAuthFlows"]) == {
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    }
+    assert client["Properties"]["GenerateSecret"] is False
+    assert "AllowedOAuthFlows" not in client["Properties"]  # no hosted UI, no callback URLs
+    _, group = _only(t, "AWS::Cognito::UserPoolGroup")
+    assert (group["Properties"]["GroupName"], group["Properties"]["UserPoolId"]) == ("admins", {"Ref": pool})
+    outputs = t.find_outputs("*")
+    assert outputs["UserPoolId"]["Value"] == {"Ref": pool}
+    assert "UserPoolClientId" in outputs
+
+
+def _suppressed(entry: Mapping[str, Any]) -> set[str]:
+    rules = entry.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
+    return {r["id"] for r in rules}
+
+
+def test_ecommerce_apig4_and_cog4_are_not_suppressed_but_for_the_public_reads(stack_template: StackTemplate) -> None:
+    t = stack_template("EcommerceStack")
+    nag_rules = {"AwsSolutions-APIG4", "AwsSolutions-COG4"}
+    for _, api in t.find_resources("AWS::ApiGateway::RestApi").items():
+        assert not _suppressed(api) & nag_rules
+    for path, http_method, method in _method_paths(t).values():
+        if method["Properties"]["AuthorizationType"] == "NONE":
+            assert _suppressed(method) >= nag_rules and (path, http_method) in {(p, "GET") for p in PUBLIC_GETS}
+        else:
+            assert not _suppressed(method) & nag_rules, path
