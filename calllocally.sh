@@ -5,10 +5,10 @@
 #                                        EVENT is a JSON file (e.g. services/dlq_demo/events/sqs.json), a JSON
 #                                        string, or absent for the seed's {"message": "Hello World"}.
 #   ./calllocally.sh SHORTCUT ...        drive the whole local topology (see ./calllocally.sh help):
-#       ls | put-event | upload | publish | send | receive | invoke | watch
+#       ls | put-event | upload | publish | send | receive | invoke | watch | user | token
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-SHORTCUTS=" ls put-event upload publish send receive invoke watch "
+SHORTCUTS=" ls put-event upload publish send receive invoke watch user token "
 
 usage() { sed -n '2,10p' "$0"; }
 

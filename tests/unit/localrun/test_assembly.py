@@ -115,8 +115,30 @@ def test_rest_routes_from_resource_tree(topology: Topology) -> None:
         ("/product", "POST"),
         ("/product/{id}", "ANY"),
         ("/files/{proxy+}", "GET"),
+        ("/me", "ANY"),
+        ("/admin", "GET"),
     }
     assert {r.function_name for r in api.routes} == {api_fn.name}
+
+
+def test_cognito_authorizers_and_the_user_pools_they_trust(topology: Topology) -> None:
+    [api] = topology.rest_apis
+    routes = {r.path: r for r in api.routes}
+    [pool] = topology.user_pools
+    # THEN the authorizer names the pool (by name: Cognito makes the id), the header and the method's scopes
+    assert routes["/product"].authorizer is None
+    me, admin = routes["/me"].authorizer, routes["/admin"].authorizer
+    assert me is not None and me == admin
+    assert (me.header, me.pool_names, me.aud_pattern) == ("Authorization", (pool.name,), None)
+    assert (routes["/me"].scopes, routes["/admin"].scopes) == ((), ("aws.cognito.signin.user.admin",))
+    # AND the pool, its client and its group become CreateUserPool / CreateUserPoolClient / CreateGroup arguments
+    assert pool.name.startswith("ErrorsStack-Users")
+    assert pool.create_args["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": True}
+    [client] = topology.user_pool_clients
+    assert client.pool_name == pool.name
+    assert set(client.create_args["ExplicitAuthFlows"]) == {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+    [group] = topology.user_pool_groups
+    assert (group.pool_name, group.name) == (pool.name, "admins")
 
 
 def test_stack_selection_pulls_in_dependencies() -> None:

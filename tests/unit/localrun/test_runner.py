@@ -433,3 +433,118 @@ def _queue_url(sqs: Any, name: str) -> str | None:
         return str(sqs.get_queue_url(QueueName=name)["QueueUrl"])
     except sqs.exceptions.QueueDoesNotExist:
         return None
+
+
+# -- the Cognito authorizer on the REST API -----------------------------------------------------------------------
+def call(method: str, url: str, token: str | None = None) -> tuple[int, dict[str, Any]]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    req = urllib.request.Request(url, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback
+            return resp.status, json.loads(resp.read() or b"{}")
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"{}")
+
+
+def sign(claims: dict[str, Any], key: Any, kid: str = "dummy") -> str:
+    import jwt
+
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+
+
+def moto_pool_key() -> Any:
+    """The private key moto signs every pool's tokens with (it ships in moto), to make tokens moto would make."""
+    import jwt
+    from moto.utilities.utils import load_resource
+
+    return jwt.PyJWK(load_resource("cognitoidp/resources/jwks-private.json")).key
+
+
+def test_cognito_methods_take_the_pools_id_tokens_and_pass_their_claims(env: Env) -> None:
+    import jwt
+    from localrun.aws import Clients
+    from localrun.shortcuts import Shortcuts
+
+    # GIVEN a user of the topology's pool, in admins
+    token = Shortcuts(Clients(env.endpoint)).user("ann", "ErrorsStack-Users", True, None, "Local-Passw0rd!")
+    # WHEN calling the guarded route without, then with the ID token
+    assert call("GET", f"{env.api}/me") == (401, {"message": "Unauthorized"})
+    status, _ = call("GET", f"{env.api}/me", token)
+    # THEN the function sees the token's claims, as strings, in the request context
+    assert status == 200
+    event = next(c for c in env.calls("ApiFn") if c.get("path") == "/me")
+    claims = event["requestContext"]["authorizer"]["claims"]
+    assert (claims["cognito:username"], claims["cognito:groups"], claims["token_use"]) == ("ann", "admins", "id")
+    assert (
+        claims["exp"].endswith(" UTC " + claims["exp"][-4:])
+        and claims["aud"] == jwt.decode(token, options={"verify_signature": False})["aud"]
+    )
+    # AND a public route gets no authorizer claims
+    assert call("GET", f"{env.api}/product/1")[0] == 200
+    assert "authorizer" not in next(c for c in env.calls("ApiFn") if c.get("path") == "/product/1")["requestContext"]
+
+
+def test_bad_tokens_are_401_and_never_reach_the_function(env: Env) -> None:
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from localrun.aws import Clients
+    from localrun.shortcuts import Shortcuts
+
+    sc = Shortcuts(Clients(env.endpoint))
+    token = sc.user("bob", "ErrorsStack-Users", False, None, "Local-Passw0rd!")
+    real = jwt.decode(token, options={"verify_signature": False})
+    cognito = env.client("cognito-idp")
+    # GIVEN another pool (same moto key, its own issuer) with a user of its own
+    other = cognito.create_user_pool(PoolName="other-pool")["UserPool"]["Id"]
+    other_client = cognito.create_user_pool_client(
+        UserPoolId=other, ClientName="c", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    sc.user("eve", "other-pool", False, None, "Local-Passw0rd!")
+    other_token = cognito.initiate_auth(
+        ClientId=other_client,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "eve", "PASSWORD": "Local-Passw0rd!"},
+    )["AuthenticationResult"]
+    stranger_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = int(time.time())
+    bad = {
+        "forged (another key)": sign(real, stranger_key),
+        "forged (unknown kid)": sign(real, stranger_key, kid="other"),
+        "expired": sign({**real, "iat": now - 7200, "exp": now - 3600}, moto_pool_key()),
+        "another pool's": other_token["IdToken"],
+        "another audience": sign({**real, "aud": "not-a-client"}, moto_pool_key()),
+        "an access token": cognito.initiate_auth(
+            ClientId=real["aud"],
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "bob", "PASSWORD": "Local-Passw0rd!"},
+        )["AuthenticationResult"]["AccessToken"],
+        "not a JWT": "hello",
+        "unsigned": jwt.encode(real, key=None, algorithm="none"),  # type: ignore[arg-type]
+    }
+    before = len(env.calls("ApiFn"))
+    for what, token_text in bad.items():
+        assert call("GET", f"{env.api}/me", token_text) == (401, {"message": "Unauthorized"}), what
+    assert len(env.calls("ApiFn")) == before
+    # AND the raw token without "Bearer " is accepted too, as API Gateway does
+    req = urllib.request.Request(f"{env.api}/me", headers={"Authorization": token})
+    with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback
+        assert resp.status == 200
+
+
+def test_a_method_with_scopes_wants_an_access_token_granting_one(env: Env) -> None:
+    from localrun.aws import Clients
+    from localrun.shortcuts import Shortcuts
+    from localrun.userpools import find_pools
+
+    sc = Shortcuts(Clients(env.endpoint))
+    id_token = sc.user("cid", "ErrorsStack-Users", False, None, "Local-Passw0rd!")
+    [pool] = env.runner.topology.user_pools
+    cognito = env.client("cognito-idp")
+    client_id = find_pools(cognito)[pool.name].client_ids[0]
+    access = cognito.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "cid", "PASSWORD": "Local-Passw0rd!"},
+    )["AuthenticationResult"]["AccessToken"]
+    assert call("GET", f"{env.api}/admin", id_token)[0] == 401
+    assert call("GET", f"{env.api}/admin", access)[0] == 200

@@ -21,6 +21,7 @@ from localrun.model import (
     DEFAULT_LAMBDA_TIMEOUT_S,
     DEFAULT_MAX_EVENT_AGE_S,
     DEFAULT_VISIBILITY_TIMEOUT_S,
+    Authorizer,
     Bucket,
     BucketNotification,
     Bus,
@@ -37,6 +38,9 @@ from localrun.model import (
     Table,
     Topic,
     Topology,
+    UserPool,
+    UserPoolClient,
+    UserPoolGroup,
     bus_name_from_arn,
     function_name_from_arn,
 )
@@ -213,6 +217,9 @@ class _Builder:
         self.notifications: list[BucketNotification] = []
         self.subscriptions: list[Subscription] = []
         self.rest_apis: list[RestApi] = []
+        self.user_pools: list[UserPool] = []
+        self.user_pool_clients: list[UserPoolClient] = []
+        self.user_pool_groups: list[UserPoolGroup] = []
         self.skipped: list[str] = []
 
     def topology(self, stacks: tuple[str, ...]) -> Topology:
@@ -230,6 +237,9 @@ class _Builder:
             bucket_notifications=tuple(self.notifications),
             subscriptions=tuple(self.subscriptions),
             rest_apis=tuple(self.rest_apis),
+            user_pools=tuple(self.user_pools),
+            user_pool_clients=tuple(self.user_pool_clients),
+            user_pool_groups=tuple(self.user_pool_groups),
             skipped=tuple(self.skipped),
         )
 
@@ -248,6 +258,9 @@ class _Builder:
             "AWS::Lambda::EventInvokeConfig": self._invoke_config,
             "Custom::S3BucketNotifications": self._notifications,
             "AWS::ApiGateway::RestApi": self._rest_api,
+            "AWS::Cognito::UserPool": self._user_pool,
+            "AWS::Cognito::UserPoolClient": self._user_pool_client,
+            "AWS::Cognito::UserPoolGroup": self._user_pool_group,
         }
         for logical_id, resource in stack.resources.items():
             handler = handlers.get(resource["Type"])
@@ -460,10 +473,12 @@ class _Builder:
         api_id, root_id = phys.ref, phys.attributes["RootResourceId"]
         parents: dict[str, tuple[str, str]] = {}
         stage = "prod"
-        methods: list[dict[str, Any]] = []
+        methods: list[tuple[str, dict[str, Any]]] = []
+        authorizers: dict[str, Authorizer] = {}  # by the authorizer's id, which methods' AuthorizerId holds
+        kinds = ("AWS::ApiGateway::Resource", "AWS::ApiGateway::Method", "AWS::ApiGateway::Stage")
         for rid, res in stack.resources.items():
             rprops = res.get("Properties", {})
-            if res["Type"] not in ("AWS::ApiGateway::Resource", "AWS::ApiGateway::Method", "AWS::ApiGateway::Stage"):
+            if res["Type"] not in (*kinds, "AWS::ApiGateway::Authorizer"):
                 continue
             if resolver.resolve(rprops.get("RestApiId")) != api_id:
                 continue
@@ -472,8 +487,14 @@ class _Builder:
                 parents[own_id] = (resolver.resolve(rprops["ParentId"]), resolver.resolve(rprops["PathPart"]))
             elif res["Type"] == "AWS::ApiGateway::Stage":
                 stage = str(resolver.resolve(rprops.get("StageName", stage)))
+            elif res["Type"] == "AWS::ApiGateway::Authorizer":
+                found = _cognito_authorizer(rid, resolver.resolve(rprops))
+                if found is None:
+                    self.skipped.append(f"{stack.name}/{rid}: only COGNITO_USER_POOLS authorizers are emulated")
+                else:
+                    authorizers[str(resolver.physical_of(rid).ref)] = found
             else:
-                methods.append(resolver.resolve(rprops))
+                methods.append((rid, resolver.resolve(rprops)))
 
         def path_of(resource_id: str) -> str:
             parts: list[str] = []
@@ -485,16 +506,24 @@ class _Builder:
             return "/" + "/".join(reversed(parts))
 
         routes = []
-        for method in methods:
+        for method_id, method in methods:
             integration = method.get("Integration", {})
             fn_name = None
             if integration.get("Type") == "AWS_PROXY":
                 uri = str(integration.get("Uri", ""))
                 if "/functions/" in uri:
                     fn_name = function_name_from_arn(uri.split("/functions/", 1)[1].rsplit("/invocations", 1)[0])
+            authorization = str(method.get("AuthorizationType", "NONE"))
+            authorizer = authorizers.get(str(method.get("AuthorizerId", "")))
+            if authorization != "NONE" and authorizer is None:
+                self.skipped.append(f"{stack.name}/{method_id}: AuthorizationType {authorization} is not enforced")
             routes.append(
                 Route(
-                    path=path_of(method["ResourceId"]), method=str(method["HttpMethod"]).upper(), function_name=fn_name
+                    path=path_of(method["ResourceId"]),
+                    method=str(method["HttpMethod"]).upper(),
+                    function_name=fn_name,
+                    authorizer=authorizer if authorization == "COGNITO_USER_POOLS" else None,
+                    scopes=tuple(str(s) for s in method.get("AuthorizationScopes", []) or []),
                 )
             )
         self.rest_apis.append(
@@ -508,6 +537,87 @@ class _Builder:
                 tuple(str(t) for t in props.get("BinaryMediaTypes", []) or []),
             )
         )
+
+    def _user_pool(self, stack: _Stack, logical_id: str, props: dict[str, Any]) -> None:
+        assert stack.resolver is not None
+        name = str(stack.resolver.physical_of(logical_id).ref)
+        args = {k: props[k] for k in _USER_POOL_ARGS if k in props}
+        if "UserPoolTags" in props:
+            args["UserPoolTags"] = {str(k): str(v) for k, v in props["UserPoolTags"].items()}
+        self.user_pools.append(UserPool(stack.name, logical_id, name, args))
+
+    def _user_pool_client(self, stack: _Stack, logical_id: str, props: dict[str, Any]) -> None:
+        assert stack.resolver is not None
+        name = str(stack.resolver.physical_of(logical_id).ref)
+        args = {k: props[k] for k in _USER_POOL_CLIENT_ARGS if k in props}
+        self.user_pool_clients.append(UserPoolClient(stack.name, logical_id, str(props["UserPoolId"]), name, args))
+
+    def _user_pool_group(self, stack: _Stack, logical_id: str, props: dict[str, Any]) -> None:
+        assert stack.resolver is not None
+        precedence = props.get("Precedence")
+        self.user_pool_groups.append(
+            UserPoolGroup(
+                stack.name,
+                logical_id,
+                str(props["UserPoolId"]),
+                str(stack.resolver.physical_of(logical_id).ref),
+                props.get("Description"),
+                None if precedence is None else int(precedence),
+            )
+        )
+
+
+# The CloudFormation properties that CreateUserPool / CreateUserPoolClient take under the same name.
+_USER_POOL_ARGS = (
+    "Policies",
+    "DeletionProtection",
+    "AutoVerifiedAttributes",
+    "AliasAttributes",
+    "UsernameAttributes",
+    "UsernameConfiguration",
+    "VerificationMessageTemplate",
+    "EmailVerificationMessage",
+    "EmailVerificationSubject",
+    "SmsVerificationMessage",
+    "MfaConfiguration",
+    "UserAttributeUpdateSettings",
+    "DeviceConfiguration",
+    "AdminCreateUserConfig",
+    "Schema",
+    "AccountRecoverySetting",
+    "UserPoolTier",
+)
+_USER_POOL_CLIENT_ARGS = (
+    "GenerateSecret",
+    "RefreshTokenValidity",
+    "AccessTokenValidity",
+    "IdTokenValidity",
+    "TokenValidityUnits",
+    "ReadAttributes",
+    "WriteAttributes",
+    "ExplicitAuthFlows",
+    "SupportedIdentityProviders",
+    "CallbackURLs",
+    "LogoutURLs",
+    "DefaultRedirectURI",
+    "AllowedOAuthFlows",
+    "AllowedOAuthScopes",
+    "AllowedOAuthFlowsUserPoolClient",
+    "PreventUserExistenceErrors",
+    "EnableTokenRevocation",
+    "EnablePropagateAdditionalUserContextData",
+    "AuthSessionValidity",
+)
+
+
+def _cognito_authorizer(logical_id: str, props: Mapping[str, Any]) -> Authorizer | None:
+    if props.get("Type") != "COGNITO_USER_POOLS":
+        return None
+    source = str(props.get("IdentitySource", "method.request.header.Authorization"))
+    header = source.removeprefix("method.request.header.")
+    # Provider ARNs end in userpool/<id>; locally the id stands for the pool's name (see model.UserPool).
+    pools = tuple(str(arn).rsplit("/", 1)[-1] for arn in props.get("ProviderARNs", []) or [])
+    return Authorizer(logical_id, header, pools, props.get("IdentityValidationExpression"))
 
 
 def _env_text(value: Any) -> str:

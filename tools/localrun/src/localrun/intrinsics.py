@@ -32,6 +32,8 @@ _MAX_LEN = {
     "AWS::S3::Bucket": 63,
     "AWS::Events::Rule": 64,
     "AWS::IAM::Role": 64,
+    "AWS::Cognito::UserPool": 128,
+    "AWS::Cognito::UserPoolClient": 128,
 }
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
@@ -71,6 +73,9 @@ NAME_PROPERTY = {
     "AWS::Lambda::Function": "FunctionName",
     "AWS::IAM::Role": "RoleName",
     "AWS::ApiGateway::RestApi": "Name",
+    "AWS::Cognito::UserPool": "UserPoolName",
+    "AWS::Cognito::UserPoolClient": "ClientName",
+    "AWS::Cognito::UserPoolGroup": "GroupName",
 }
 
 
@@ -134,6 +139,13 @@ def physical(
         return Physical(props.get("StageName", name), {})
     if resource_type.startswith("AWS::ApiGateway::") or resource_type == "AWS::Lambda::EventSourceMapping":
         return Physical(fake_id(stack, logical_id), {})
+    if resource_type == "AWS::Cognito::UserPool":
+        # Cognito makes the pool's id when it creates the pool; until then the name stands in (model.UserPool).
+        arn = f"arn:aws:cognito-idp:{region}:{acct}:userpool/{name}"
+        return Physical(
+            name,
+            {"Arn": arn, "ProviderName": f"cognito-idp.{region}.amazonaws.com/{name}", "UserPoolId": name},
+        )
     service = resource_type.split("::")[1].lower() if resource_type.count("::") == 2 else "custom"
     return Physical(name, {"Arn": f"arn:aws:{service}:{region}:{acct}:{name}"})
 

@@ -182,12 +182,54 @@ class Subscription:
 
 
 @dataclass(frozen=True)
+class UserPool:
+    """A Cognito user pool. Cognito chooses its id at creation, so the topology knows it by ``name`` (its
+    PoolName); locally ``Ref`` and ``Arn`` carry that name until :mod:`localrun.userpools` has created it."""
+
+    stack: str
+    logical_id: str
+    name: str
+    create_args: Mapping[str, Any]  # CreateUserPool arguments (Policies, Schema, AdminCreateUserConfig, ...)
+
+
+@dataclass(frozen=True)
+class UserPoolClient:
+    stack: str
+    logical_id: str
+    pool_name: str
+    name: str
+    create_args: Mapping[str, Any]  # CreateUserPoolClient arguments besides UserPoolId and ClientName
+
+
+@dataclass(frozen=True)
+class UserPoolGroup:
+    stack: str
+    logical_id: str
+    pool_name: str
+    name: str
+    description: str | None = None
+    precedence: int | None = None
+
+
+@dataclass(frozen=True)
+class Authorizer:
+    """A ``COGNITO_USER_POOLS`` authorizer: which pools' tokens it accepts and where the token is."""
+
+    logical_id: str
+    header: str  # from IdentitySource ``method.request.header.NAME``
+    pool_names: tuple[str, ...]
+    aud_pattern: str | None = None  # IdentityValidationExpression, matched against the token's ``aud``
+
+
+@dataclass(frozen=True)
 class Route:
     """One API Gateway method: ``path`` is the resource path template, e.g. ``/product/{id}``."""
 
     path: str
     method: str  # GET, POST, ..., or ANY
     function_name: str | None  # None when the integration is not a Lambda proxy
+    authorizer: Authorizer | None = None  # None: AuthorizationType NONE
+    scopes: tuple[str, ...] = ()  # AuthorizationScopes: the method then wants an access token with one of them
 
 
 @dataclass(frozen=True)
@@ -216,6 +258,9 @@ class Topology:
     bucket_notifications: tuple[BucketNotification, ...] = ()
     subscriptions: tuple[Subscription, ...] = ()
     rest_apis: tuple[RestApi, ...] = ()
+    user_pools: tuple[UserPool, ...] = ()
+    user_pool_clients: tuple[UserPoolClient, ...] = ()
+    user_pool_groups: tuple[UserPoolGroup, ...] = ()
     skipped: tuple[str, ...] = ()  # resources the runner does not emulate, with the reason
 
     def function(self, name_or_arn: str) -> Function | None:

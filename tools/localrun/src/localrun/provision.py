@@ -7,10 +7,12 @@ from typing import Any
 
 from localrun.journal import Journal
 from localrun.model import Topology
+from localrun.userpools import create_user_pools
 
 
 def provision(topology: Topology, clients: Any, journal: Journal) -> None:
-    """Create queues (DLQs first), topics, tables, buckets, buses, rules, subscriptions and bucket notifications.
+    """Create queues (DLQs first), topics, tables, buckets, buses, rules, subscriptions, bucket notifications and
+    Cognito user pools (with their app clients and groups).
 
     ``clients`` must talk to the gateway (not to moto directly), so Lambda targets take the shadow-queue path.
     """
@@ -30,11 +32,13 @@ def provision(topology: Topology, clients: Any, journal: Journal) -> None:
         clients.s3.put_bucket_notification_configuration(
             Bucket=n.bucket_name, NotificationConfiguration=dict(n.configuration)
         )
+    pools = create_user_pools(topology, clients.client("cognito-idp")) if topology.user_pools else 0
     journal.log(
         "provision",
         f"{len(topology.queues)} queues, {len(topology.topics)} topics, {len(topology.tables)} tables, "
         f"{len(topology.buckets)} buckets, {len(topology.buses)} buses, {len(topology.rules)} rules, "
-        f"{len(topology.subscriptions)} subscriptions, {len(topology.bucket_notifications)} bucket notifications",
+        f"{len(topology.subscriptions)} subscriptions, {len(topology.bucket_notifications)} bucket notifications, "
+        f"{pools} user pools",
     )
 
 

@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from localrun.authorizer import CognitoAuthorizer, TokenRejectedError, unauthorized
 from localrun.gateway import BodyError, read_body
 from localrun.journal import Journal
 from localrun.lambdas import LambdaService, PayloadTooLargeError
@@ -53,8 +54,10 @@ class RestGateway:
         journal: Journal,
         host: str = "127.0.0.1",
         port: int = 3000,
+        authorizer: CognitoAuthorizer | None = None,
     ) -> None:
         self.apis = apis
+        self.authorizer = authorizer  # needed when a route has a COGNITO_USER_POOLS authorizer
         self.integration_timeout_s = INTEGRATION_TIMEOUT_S
         self.lambdas = lambdas
         self.journal = journal
@@ -73,6 +76,22 @@ class RestGateway:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def _authorize(
+        self, route: Route, request: HttpRequest, request_id: str
+    ) -> tuple[HttpResponse | None, dict[str, Any]]:
+        """As API Gateway, before the function (which a refused call never reaches): (a 401, {}) for a bad token;
+        (None, the request context's ``authorizer``) for a good one; (None, {}) on a public route."""
+        if route.authorizer is None:
+            return None, {}
+        try:
+            if self.authorizer is None:
+                raise TokenRejectedError("no authorizer was given to the local REST API")
+            claims = self.authorizer.claims(route, request.headers)
+        except TokenRejectedError as exc:
+            self.journal.log("http", f"{request.method} {request.path}: 401 ({exc})", request_id)
+            return unauthorized(), {}
+        return None, {"authorizer": {"claims": claims}}
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         found = find_route(self.apis, request.method, request.path)
@@ -93,6 +112,9 @@ class RestGateway:
         api, route, params = found
         function_name: str = found[1].function_name
         request_id = str(uuid.uuid4())
+        refused, authorizer_context = self._authorize(route, request, request_id)
+        if refused is not None:
+            return refused
         event = proxy_event(
             request,
             resource=route.path,
@@ -103,6 +125,7 @@ class RestGateway:
             now=time.time(),
             binary_media_types=api.binary_media_types,
         )
+        event["requestContext"].update(authorizer_context)
         started = time.monotonic()
         try:
             # The wait for a free instance counts against the integration timeout, as Lambda's would.

@@ -8,10 +8,14 @@
     python -m localrun.shortcuts receive --queue NAME-PART [--wait 2]       (reads and deletes, e.g. a DLQ)
     python -m localrun.shortcuts invoke --function NAME-PART [--payload JSON|@file] [--async]
     python -m localrun.shortcuts watch --bus NAME-PART [--pattern JSON]      (a catch-all rule to a queue, printed)
+    python -m localrun.shortcuts user NAME [--admin] [--email E] [--password P] [--pool NAME-PART]
+                                          (creates or updates a user of the local pool, prints an ID token)
+    python -m localrun.shortcuts token NAME [--password P] [--pool NAME-PART]  (signs in, prints an ID token)
 
 A NAME-PART is any case-insensitive part of the physical name; names contain the stack name and the logical id
 (``EcommerceStack-OrderQueue...``), so ``--queue OrderQueue`` is enough. Several matches are an error.
-The endpoint is ``$LOCALRUN_ENDPOINT`` or http://127.0.0.1:4566.
+The endpoint is ``$LOCALRUN_ENDPOINT`` or http://127.0.0.1:4566. The REST API wants the token printed by ``user``
+or ``token`` as ``Authorization: Bearer $TOKEN``; it lasts an hour.
 """
 
 from __future__ import annotations
@@ -26,6 +30,11 @@ from pathlib import Path
 from typing import Any
 
 from localrun.aws import Clients
+from localrun.userpools import find_pools
+
+# The local pool's default password (it meets the stack's policy). Local only: cloud users choose their own.
+DEFAULT_PASSWORD = "Local-Passw0rd!"
+ADMINS_GROUP = "admins"
 
 
 class ShortcutError(RuntimeError):
@@ -80,6 +89,7 @@ class Shortcuts:
             "buckets": self.buckets(),
             "topics": self.topics(),
             "tables": self.c.dynamodb.list_tables()["TableNames"],
+            "user_pools": sorted(find_pools(self.c.client("cognito-idp"))),
         }
 
     def put_event(self, bus: str | None, source: str, detail_type: str, detail: str) -> Any:
@@ -171,6 +181,40 @@ class Shortcuts:
             self.c.events.delete_rule(Name=watch_id, EventBusName=name)
             self.c.sqs.delete_queue(QueueUrl=url)
 
+    def user(self, name: str, pool: str | None, admin: bool, email: str | None, password: str) -> str:
+        """Create (or update) user ``name`` with a permanent password, optionally in admins; an ID token of theirs."""
+        cognito = self.c.client("cognito-idp")
+        pools = find_pools(cognito)
+        pool_id = pools[pick("pool", list(pools), pool)].id
+        attributes = [
+            {"Name": "email", "Value": email or f"{name}@example.com"},
+            {"Name": "email_verified", "Value": "true"},
+        ]
+        try:
+            cognito.admin_create_user(
+                UserPoolId=pool_id, Username=name, UserAttributes=attributes, MessageAction="SUPPRESS"
+            )
+        except cognito.exceptions.UsernameExistsException:
+            cognito.admin_update_user_attributes(UserPoolId=pool_id, Username=name, UserAttributes=attributes)
+        cognito.admin_set_user_password(UserPoolId=pool_id, Username=name, Password=password, Permanent=True)
+        if admin:
+            cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=name, GroupName=ADMINS_GROUP)
+        return self.token(name, pool, password)
+
+    def token(self, name: str, pool: str | None, password: str) -> str:
+        """Sign ``name`` in with USER_PASSWORD_AUTH, as a CLI user would; their ID token."""
+        cognito = self.c.client("cognito-idp")
+        pools = find_pools(cognito)
+        found = pools[pick("pool", list(pools), pool)]
+        if not found.client_ids:
+            raise ShortcutError(f"user pool {found.name} has no app client to sign in with")
+        result = cognito.initiate_auth(
+            ClientId=found.client_ids[0],
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": name, "PASSWORD": password},
+        )["AuthenticationResult"]
+        return str(result["IdToken"])
+
 
 def _payload(text: str | None) -> bytes:
     if text is None:
@@ -223,6 +267,16 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--bus")
     s.add_argument("--pattern", help="an EventBridge pattern (default: everything)")
     s.add_argument("--seconds", type=float)
+    s = sub.add_parser("user", help="create or update a user of the local user pool and print an ID token")
+    s.add_argument("name")
+    s.add_argument("--admin", action="store_true", help="add the user to the admins group")
+    s.add_argument("--email", help="default: NAME@example.com")
+    s.add_argument("--password", default=DEFAULT_PASSWORD, help="default: %(default)s (local only)")
+    s.add_argument("--pool", help="NAME-PART of the user pool (when there are several)")
+    s = sub.add_parser("token", help="sign a user in and print an ID token")
+    s.add_argument("name")
+    s.add_argument("--password", default=DEFAULT_PASSWORD)
+    s.add_argument("--pool")
     return p
 
 
@@ -246,6 +300,10 @@ def main(argv: list[str] | None = None) -> int:
             out(sc.invoke(args.function, _payload(args.payload), args.is_async))
         elif args.command == "watch":
             sc.watch(args.bus, args.pattern, args.seconds)
+        elif args.command == "user":
+            out(sc.user(args.name, args.pool, args.admin, args.email, args.password))
+        elif args.command == "token":
+            out(sc.token(args.name, args.pool, args.password))
     except ShortcutError as exc:
         sys.stderr.write(f"calllocally: {exc}\n")
         return 2

@@ -184,7 +184,15 @@ class Runner:
 
         self._stoppers.append(self._stop_pollers)
         if self.topology.rest_apis:
-            rest = RestGateway(self.topology.rest_apis, lambdas, self.journal, port=self.api_port)
+            from localrun.authorizer import CognitoAuthorizer
+
+            rest = RestGateway(
+                self.topology.rest_apis,
+                lambdas,
+                self.journal,
+                port=self.api_port,
+                authorizer=CognitoAuthorizer(self.endpoint),
+            )
             rest.start()
             self.rest = rest
             self._stoppers.append(rest.stop)
@@ -243,6 +251,8 @@ class Runner:
             lines.append(f"topic               {tp.arn}")
         for tb in self.topology.tables:
             lines.append(f"table               {tb.name}")
+        for up in self.topology.user_pools:
+            lines.append(f"user pool           {up.name}   (./calllocally.sh user NAME [--admin] prints a token)")
         for s in self.topology.skipped:
             lines.append(f"not emulated        {s}")
         lines.append(f"time scale          {self.clock.scale} (AWS's 60 s retry wait = {self.clock.scaled(60):.2f} s)")
