@@ -42,6 +42,13 @@ class Topo:
     def client(self, service: str) -> Any:
         return boto(service, self.endpoint)
 
+    def token(self, user: str, *, admin: bool = False) -> str:
+        """An ID token of ``user`` of the e-commerce user pool (the REST API wants one on all but product reads)."""
+        from localrun.aws import Clients
+        from localrun.shortcuts import DEFAULT_PASSWORD, Shortcuts
+
+        return Shortcuts(Clients(self.endpoint)).user(user, "EcommerceStack", admin, None, DEFAULT_PASSWORD)
+
 
 def synth(stacks: list[str], outdir: Path) -> None:
     code = (
@@ -112,13 +119,18 @@ def topology(stacks: list[str], mode: str, time_scale: float, api_port: int | No
         log.close()
 
 
-def call_api(port: int, method: str, path: str, body: Any = None, timeout: float = 60) -> tuple[int, Any, float]:
-    """One request on a fresh loopback connection: (status, parsed body, ms)."""
+def call_api(
+    port: int, method: str, path: str, body: Any = None, timeout: float = 60, token: str | None = None
+) -> tuple[int, Any, float]:
+    """One request on a fresh loopback connection: (status, parsed body, ms); ``token`` is an ID token."""
     data = json.dumps(body).encode() if body is not None else None
+    headers = {"Content-Type": "application/json"} if data else {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     started = time.perf_counter()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request(method, path, body=data, headers={"Content-Type": "application/json"} if data else {})
+        conn.request(method, path, body=data, headers=headers)
         resp = conn.getresponse()
         raw = resp.read()
         status = resp.status
@@ -166,7 +178,8 @@ def _find(names: list[str], *parts: str, exclude: tuple[str, ...] = ()) -> str:
 def ecommerce(sheet: Sheet, topo: Topo, requests: int, runs: int, *, latency: bool, checkout: bool) -> None:
     api, mode = topo.api_port, topo.mode
     create = json.loads(sample_event("product", "create-product.json")["body"])
-    status, product, _ = call_api(api, "POST", "/product", create)
+    admin = topo.token("bench-admin", admin=True)
+    status, product, _ = call_api(api, "POST", "/product", create, token=admin)
     if status != 201:
         for metric in ("GET /product/{id}", "POST /basket", "checkout -> order visible"):
             sheet.add(Row.na("latency", "local API", metric, mode, f"seeding POST /product gave {status}: {product}"))
@@ -181,8 +194,11 @@ def ecommerce(sheet: Sheet, topo: Topo, requests: int, runs: int, *, latency: bo
             raise RuntimeError(f"GET /product/{pid}: {status} {body}")
         return ms
 
+    tokens = [topo.token(f"bench-{i}") for i in range(50)]  # signed in once, outside the timings
+
     def post_basket(i: int) -> float:
-        status, body, ms = call_api(api, "POST", "/basket", {**basket_body, "userName": f"bench-{i % 50}"})
+        body_in = {**basket_body, "userName": f"bench-{i % 50}"}
+        status, body, ms = call_api(api, "POST", "/basket", body_in, token=tokens[i % 50])
         if status not in (200, 201):
             raise RuntimeError(f"POST /basket: {status} {body}")
         return ms
@@ -236,7 +252,8 @@ def raw_rie(sheet: Sheet, topo: Topo, pid: str, basket_body: dict[str, Any], req
             "POST /basket",
             "basket",
             "basket.handlers.api.handler",
-            rest_event("basket", "create-basket.json", body=json.dumps({**basket_body, "userName": "bench-raw"})),
+            # The sample's user, whom the sample's authorizer claims name.
+            rest_event("basket", "create-basket.json", body=json.dumps(basket_body)),
         ),
     ]
     for name, service, handler, event in cases:
@@ -310,19 +327,20 @@ def run_checkout(sheet: Sheet, topo: Topo, pid: str, runs: int) -> None:
     note = ""
     for _ in range(runs + 1):  # the first run warms the consumer and is not counted
         user = f"bench-co-{uuid.uuid4().hex[:10]}"
-        status, body, _ = call_api(api, "POST", "/basket", {**basket_body, "userName": user})
+        token = topo.token(user)
+        status, body, _ = call_api(api, "POST", "/basket", {**basket_body, "userName": user}, token=token)
         if status not in (200, 201):
             note = f"POST /basket gave {status}: {body}"
             break
         started = time.perf_counter()
-        status, body, _ = call_api(api, "POST", "/basket/checkout", {**checkout_body, "userName": user})
+        status, body, _ = call_api(api, "POST", "/basket/checkout", {**checkout_body, "userName": user}, token=token)
         if status >= 300:
             note = f"POST /basket/checkout gave {status}: {body}"
             break
         deadline = time.monotonic() + 60
         seen = False
         while time.monotonic() < deadline:
-            status, body, _ = call_api(api, "GET", f"/order/{user}")
+            status, body, _ = call_api(api, "GET", f"/order/{user}", token=token)
             if status == 200 and _has_orders(body):
                 seen = True
                 break

@@ -186,12 +186,11 @@ class Runner:
         if self.topology.rest_apis:
             from localrun.authorizer import CognitoAuthorizer
 
+            authorizer = CognitoAuthorizer(self.endpoint)
+            if self.topology.user_pools:
+                authorizer.warm()
             rest = RestGateway(
-                self.topology.rest_apis,
-                lambdas,
-                self.journal,
-                port=self.api_port,
-                authorizer=CognitoAuthorizer(self.endpoint),
+                self.topology.rest_apis, lambdas, self.journal, port=self.api_port, authorizer=authorizer
             )
             rest.start()
             self.rest = rest
