@@ -24,7 +24,7 @@ def _now() -> datetime:
 
 
 def iso_ms(moment: datetime) -> str:
-    """ISO-8601 UTC with millisecond precision and a Z: the orderDate (sort key) format."""
+    """ISO-8601 UTC with millisecond precision and a Z: the orderDate format (and the start of the sort key)."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
