@@ -41,9 +41,9 @@ def test_client_prices_are_refused(invoke: Invoke, api_event: Build) -> None:
     assert status == 422 and answer["errors"][0]["loc"] == ["body", "items", 0, "price"]
 
 
-def test_unknown_products_answer_400_with_their_ids(invoke: Invoke, api_event: Build) -> None:
+def test_unknown_products_answer_409_with_their_ids(invoke: Invoke, api_event: Build) -> None:
     status, body, _ = invoke(api_event("POST", "/basket", body=_basket((PHONE, 1), ("ghost", 1))))
-    assert (status, body) == (400, {"message": "unknown product ids: ghost"})
+    assert (status, body) == (409, {"message": "unknown product ids: ghost"})
 
 
 def test_the_stored_basket_keeps_a_product_id_set_for_the_price_fan_out(
@@ -104,7 +104,7 @@ def test_checkout_of_a_missing_or_empty_basket(invoke: Invoke, api_event: Build)
     )
     invoke(api_event("POST", "/basket", body=_basket()))
     assert invoke(api_event("POST", "/basket/checkout", body=CHECKOUT))[:2] == (
-        400,
+        409,
         {"message": "the basket of user swn is empty"},
     )
 

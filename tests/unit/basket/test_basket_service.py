@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from basket.domain.baskets import BasketService, reprice
 from basket.models.basket import BasketIn
-from lambda_common.errors import ConflictError, InvalidInputError, NotFoundError
+from lambda_common.errors import ConflictError, NotFoundError
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, 123456, tzinfo=UTC)  # the fakes' clock (conftest)
 
@@ -33,7 +33,7 @@ def test_prices_and_names_come_from_the_catalogue_and_the_total_is_exact(service
 
 
 def test_unknown_products_are_refused_by_id(service: BasketService, baskets: Any) -> None:
-    with pytest.raises(InvalidInputError, match="unknown product ids: ghost"):
+    with pytest.raises(ConflictError, match="unknown product ids: ghost"):
         _fill(service, ("phone", 1), ("ghost", 1))
     assert baskets.items == {}
 

@@ -189,7 +189,7 @@ def test_checking_out_an_empty_or_missing_basket_fails_with_a_reason(
     with pytest.raises(NotFoundError, match="no basket for user swn"):
         checkouts.checkout(REQUEST)
     _fill(service)
-    with pytest.raises(InvalidInputError, match="empty"):
+    with pytest.raises(ConflictError, match="empty"):
         checkouts.checkout(REQUEST)
     assert bus.published == []
 

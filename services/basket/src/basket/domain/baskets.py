@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from uuid import uuid4
 
-from lambda_common.errors import ConflictError, InvalidInputError, NotFoundError
+from lambda_common.errors import ConflictError, NotFoundError
 
 from basket.models.basket import Basket, BasketIn, BasketLine
 from basket.ports import BasketRepository, ProductLookup
@@ -66,8 +66,8 @@ class BasketService:
         """Store the user's basket, priced and named from the product table."""
         found = self._products.find({item.productId for item in request.items})
         missing = sorted({item.productId for item in request.items} - found.keys())
-        if missing:
-            raise InvalidInputError(f"unknown product ids: {', '.join(missing)}")
+        if missing:  # The request is well-formed; the catalogue does not hold these (now): a conflict with it.
+            raise ConflictError(f"unknown product ids: {', '.join(missing)}")
         now = self._clock()
         lines = [
             BasketLine(

@@ -8,7 +8,7 @@ from decimal import Decimal
 from uuid import UUID, uuid4, uuid5
 
 from lambda_common.envelope import EventMetadata
-from lambda_common.errors import ConflictError, DependencyError, InvalidInputError, NotFoundError
+from lambda_common.errors import ConflictError, DependencyError, NotFoundError
 from lambda_common.logging import get_logger
 
 from basket.models.basket import Basket, CheckoutClaim
@@ -127,7 +127,7 @@ class CheckoutService:
         claim = basket.checkout
         if claim is None:
             if not basket.items:
-                raise InvalidInputError(f"the basket of user {request.userName} is empty")
+                raise ConflictError(f"the basket of user {request.userName} is empty")
             event = self._checkout_event(basket, request, now, correlation_id)
             claim = CheckoutClaim(checkoutId=event.data.checkoutId, state="pending", event=event)
         elif claim.leaseUntil is not None and claim.leaseUntil > now:

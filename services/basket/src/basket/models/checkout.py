@@ -11,15 +11,16 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from lambda_common.cards import NoCardNumber
+from lambda_common.text import EMAIL, NOT_BLANK
 from pydantic import BaseModel, ConfigDict, Field
 
-from basket.models.fields import NOT_BLANK, Money, UserName
+from basket.models.fields import Money, UserName
 
 PaymentMethod = Literal["card", "paypal", "bank_transfer", "cash_on_delivery"]
 CardBrand = Literal["visa", "mastercard", "amex", "discover", "diners", "jcb", "unionpay", "maestro"]
 Name = Annotated[str, Field(min_length=1, max_length=100, pattern=NOT_BLANK), NoCardNumber]
 Address = Annotated[str, Field(min_length=1, max_length=500, pattern=NOT_BLANK), NoCardNumber]
-Email = Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), NoCardNumber]
+Email = Annotated[str, Field(min_length=3, max_length=254, pattern=EMAIL), NoCardNumber]
 
 
 class CheckoutIn(BaseModel):

@@ -6,11 +6,10 @@ from decimal import Decimal
 from typing import Annotated
 
 from lambda_common.cards import NoCardNumber
+from lambda_common.text import NOT_BLANK
 from pydantic import Field, PlainSerializer
 
 CENT = Decimal("0.01")
-#: At least one character that is not whitespace (input strings are stripped, so "  " would be empty).
-NOT_BLANK = r"\S"
 
 
 def _money_text(value: Decimal) -> str:
