@@ -137,3 +137,16 @@ def test_the_shipped_sample_events_work(invoke: Invoke, sample: Callable[[str], 
     assert invoke(sample("checkout.json"))[0] == 202
     invoke(sample("create-basket.json"))
     assert invoke(sample("delete-basket.json"))[0] == 204
+
+
+@pytest.mark.parametrize(
+    ("path", "allow"),
+    [("/basket/checkout", "POST, OPTIONS"), ("/basket/swn", "GET, DELETE, OPTIONS"), ("/basket", "POST, OPTIONS")],
+)
+def test_options_behind_the_prod_stage_names_the_documented_methods(
+    invoke: Invoke, api_event: Build, path: str, allow: str
+) -> None:
+    status, _, headers = invoke(api_event("OPTIONS", path))
+    assert (status, headers["allow"]) == (204, allow)
+    status, body, headers = invoke(api_event("PATCH", path))
+    assert (status, headers["allow"], body) == (405, allow, {"message": "Method Not Allowed"})

@@ -8,6 +8,7 @@ Error bodies are always ``{"message": ...}`` (plus ``errors`` for validation fai
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
@@ -101,14 +102,27 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=422)
 
 
+_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at this path (Starlette's own 405 names only the first route's)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
-    return sorted(methods | {"OPTIONS"}) if methods else []
+    """The methods of the resource at this path, as the OpenAPI document lists them (the first path template that
+    matches, in routing order); for paths outside the document, each method is asked of the router. (Starlette's
+    own 405 names only the first route's methods, e.g. GET for a path that also has PUT and DELETE.)"""
+    path = request.scope["path"]
+    root = request.scope.get("root_path") or ""
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)), path):
+            return [*(m.upper() for m in operations if m.upper() in _METHODS), "OPTIONS"]
+    routes = request.app.router.routes
+    methods = [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
+    return [*methods, "OPTIONS"] if methods else []
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
