@@ -68,5 +68,4 @@ class PowertoolsIdempotency:
             raise InvalidInputError("this Idempotency-Key was already used with a different request") from exc
         except IdempotencyPersistenceLayerError as exc:
             raise DependencyError(f"idempotency table failed: {exc}") from exc
-        assert isinstance(result, CheckoutAccepted)
-        return result
+        return CheckoutAccepted.model_validate(result)  # the model itself, or the stored answer read back

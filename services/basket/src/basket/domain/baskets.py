@@ -9,7 +9,7 @@ from uuid import uuid4
 
 from lambda_common.errors import ConflictError, NotFoundError
 
-from basket.models.basket import Basket, BasketIn, BasketLine
+from basket.models.basket import Basket, BasketIn, BasketLine, ClosedCheckout
 from basket.ports import BasketRepository, ProductLookup
 
 MAX_REPRICE_ATTEMPTS = 5
@@ -58,7 +58,7 @@ class BasketService:
     def get(self, user_name: str) -> Basket:
         """The user's basket, open or held by an unfinished checkout; NotFoundError once it is checked out."""
         basket = self._baskets.get(user_name)
-        if basket is None or (basket.checkout is not None and basket.checkout.state == "done"):
+        if basket is None or isinstance(basket.checkout, ClosedCheckout):
             raise NotFoundError(f"no basket for user {user_name}")
         return basket
 

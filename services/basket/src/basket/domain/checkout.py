@@ -11,7 +11,7 @@ from lambda_common.envelope import EventMetadata
 from lambda_common.errors import ConflictError, DependencyError, NotFoundError
 from lambda_common.logging import get_logger
 
-from basket.models.basket import Basket, CheckoutClaim
+from basket.models.basket import Basket, ClosedCheckout, PendingCheckout
 from basket.models.checkout import CheckoutAccepted, CheckoutIn, OrderLine
 from basket.models.events import (
     CHECKOUT_DETAIL_TYPE,
@@ -90,22 +90,19 @@ class CheckoutService:
         basket = self._baskets.get(request.userName)
         if basket is None:
             raise NotFoundError(f"no basket for user {request.userName}")
-        if basket.checkout is not None and basket.checkout.state == "done":
-            raise ConflictError(f"this basket was already checked out as order {basket.checkout.checkoutId}")
-        claimed = self._claim(basket, request, correlation_id)
-        assert claimed.checkout is not None and claimed.checkout.event is not None  # what _claim wrote
-        event = claimed.checkout.event
-        context = {"userName": claimed.userName, "checkoutId": event.data.checkoutId}
+        claimed, claim = self._claim(basket, request, correlation_id)
+        event = claim.event
+        context = {"userName": claimed.userName, "checkoutId": claim.checkoutId}
         try:
             self._events.publish(source=CHECKOUT_SOURCE, detail_type=CHECKOUT_DETAIL_TYPE, detail=event)
         except DependencyError:
-            self._release(claimed, context)
+            self._release(claimed, claim, context)
             raise
         closed = Basket(
             userName=claimed.userName,
             items=[],
             revision=self._new_id(),
-            checkout=CheckoutClaim(checkoutId=event.data.checkoutId, state="done"),
+            checkout=ClosedCheckout(checkoutId=claim.checkoutId),
         )
         try:
             if not self._baskets.put(closed, expected_revision=claimed.revision):
@@ -121,15 +118,17 @@ class CheckoutService:
             totalPrice=data.totalPrice,
         )
 
-    def _claim(self, basket: Basket, request: CheckoutIn, correlation_id: str | None) -> Basket:
-        """The basket as this request claimed it, or ConflictError saying why it cannot."""
+    def _claim(self, basket: Basket, request: CheckoutIn, correlation_id: str | None) -> tuple[Basket, PendingCheckout]:
+        """The basket as this request claimed it, and the claim; ConflictError saying why it cannot."""
         now = self._clock()
         claim = basket.checkout
         if claim is None:
             if not basket.items:
                 raise ConflictError(f"the basket of user {request.userName} is empty")
             event = self._checkout_event(basket, request, now, correlation_id)
-            claim = CheckoutClaim(checkoutId=event.data.checkoutId, state="pending", event=event)
+            claim = PendingCheckout(checkoutId=event.data.checkoutId, event=event)
+        elif isinstance(claim, ClosedCheckout):
+            raise ConflictError(f"this basket was already checked out as order {claim.checkoutId}")
         elif claim.leaseUntil is not None and claim.leaseUntil > now:
             raise ConflictError(f"checkout {claim.checkoutId} of this basket is in progress")
         # else: an unfinished checkout whose publish failed (or whose request died): finish it, same event.
@@ -137,7 +136,7 @@ class CheckoutService:
         claimed = basket.model_copy(update={"checkout": leased, "revision": self._new_id()})
         if not self._baskets.put(claimed, expected_revision=basket.revision):
             raise ConflictError("the basket changed or is being checked out by another request")
-        return claimed
+        return claimed, leased
 
     def _checkout_event(
         self, basket: Basket, request: CheckoutIn, now: datetime, correlation_id: str | None
@@ -168,11 +167,10 @@ class CheckoutService:
         metadata = EventMetadata(correlationId=correlation_id) if correlation_id else EventMetadata()
         return CheckoutBasketEvent(metadata=metadata, data=data)
 
-    def _release(self, claimed: Basket, context: dict[str, str]) -> None:
+    def _release(self, claimed: Basket, claim: PendingCheckout, context: dict[str, str]) -> None:
         """Let the next checkout request take over at once (else it waits for the lease to expire)."""
-        assert claimed.checkout is not None
         released = claimed.model_copy(
-            update={"checkout": claimed.checkout.model_copy(update={"leaseUntil": None}), "revision": self._new_id()}
+            update={"checkout": claim.model_copy(update={"leaseUntil": None}), "revision": self._new_id()}
         )
         try:
             self._baskets.put(released, expected_revision=claimed.revision)

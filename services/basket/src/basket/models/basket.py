@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -54,30 +54,44 @@ class BasketLine(BaseModel):
         return self.price * self.quantity
 
 
-class CheckoutClaim(BaseModel):
+class PendingCheckout(BaseModel):
     """A checkout's hold on the basket, written atomically (conditional on the basket's revision) before anything
-    is published.
-
-    ``pending``: the claim is also the outbox: ``event`` is exactly what is (re)published, so a retry after a failed
-    or crashed publish sends the same ``checkoutId`` and ``checkoutTime`` and ordering absorbs the duplicate. The
-    request holding ``leaseUntil`` finishes it; once the lease is released or has expired, the next checkout
-    request takes it over. ``done``: the event is out; the basket is closed until the user stores a new one.
-    """
+    is published. It is also the outbox: ``event`` is exactly what is (re)published, so a retry after a failed or
+    crashed publish sends the same ``checkoutId`` and ``checkoutTime`` and ordering absorbs a duplicate. The
+    request holding ``leaseUntil`` finishes it; once the lease is released (None) or has expired, the next checkout
+    request takes it over."""
 
     model_config = ConfigDict(frozen=True)
 
+    state: Literal["pending"] = "pending"
     checkoutId: str  # noqa: N815 - wire name
-    state: Literal["pending", "done"]
+    event: CheckoutBasketEvent
     leaseUntil: datetime | None = None  # noqa: N815 - wire name
-    event: CheckoutBasketEvent | None = None
 
     def to_item(self) -> dict[str, Any]:
-        item: dict[str, Any] = {"checkoutId": self.checkoutId, "state": self.state}
+        item: dict[str, Any] = {
+            "state": self.state,
+            "checkoutId": self.checkoutId,
+            "event": self.event.model_dump(mode="json", by_alias=True, exclude_none=True),
+        }
         if self.leaseUntil is not None:
             item["leaseUntil"] = _iso(self.leaseUntil)
-        if self.event is not None:
-            item["event"] = self.event.model_dump(mode="json", by_alias=True, exclude_none=True)
         return item
+
+
+class ClosedCheckout(BaseModel):
+    """The event is out: the basket is closed until the user stores a new one."""
+
+    model_config = ConfigDict(frozen=True)
+
+    state: Literal["done"] = "done"
+    checkoutId: str  # noqa: N815 - wire name
+
+    def to_item(self) -> dict[str, Any]:
+        return {"state": self.state, "checkoutId": self.checkoutId}
+
+
+CheckoutState = Annotated[PendingCheckout | ClosedCheckout, Field(discriminator="state")]
 
 
 class Basket(BaseModel):
@@ -88,7 +102,7 @@ class Basket(BaseModel):
     userName: UserName  # noqa: N815 - wire name
     items: list[BasketLine]
     revision: str
-    checkout: CheckoutClaim | None = None
+    checkout: CheckoutState | None = None
 
     @property
     def is_open(self) -> bool:
