@@ -40,17 +40,7 @@ class EcommerceStack(Stack):
         # orderKey = "<orderDate>#<orderId>": date queries are key conditions, and two orders never share a key.
         self.order_table = _table(self, "OrderTable", "userName", sort_key="orderKey", removal=removal)
         # Checkout answers by Idempotency-Key (Powertools idempotency); records expire through TTL after 24 h.
-        self.idempotency_table = dynamodb.Table(
-            self,
-            "IdempotencyTable",
-            partition_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            time_to_live_attribute="expiration",
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            removal_policy=RemovalPolicy.DESTROY,  # short-lived records: nothing to keep
-        )
+        self.idempotency_table = _table(self, "IdempotencyTable", "id", removal=removal, expiry="expiration")
         # No bus name: generated, so two copies of the stack can share an account.
         self.bus = events.EventBus(self, "EventBus")
 
@@ -282,6 +272,7 @@ def _table(
     *,
     removal: RemovalPolicy,
     sort_key: str | None = None,
+    expiry: str | None = None,
 ) -> dynamodb.Table:
     return dynamodb.Table(
         scope,
@@ -289,6 +280,7 @@ def _table(
         partition_key=dynamodb.Attribute(name=partition_key, type=dynamodb.AttributeType.STRING),
         sort_key=dynamodb.Attribute(name=sort_key, type=dynamodb.AttributeType.STRING) if sort_key else None,
         billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+        time_to_live_attribute=expiry,
         point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
             point_in_time_recovery_enabled=True
         ),
