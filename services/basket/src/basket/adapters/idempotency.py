@@ -38,23 +38,22 @@ class _Budget:
 
 class PowertoolsIdempotency:
     def __init__(self, dynamodb: DynamoDBClient, table_name: str) -> None:
-        self._dynamodb = dynamodb
-        self._table = table_name
-
-    def once(self, *, key: str, request: BaseModel, action: Callable[[], CheckoutAccepted]) -> CheckoutAccepted:
-        # A store and config per call: Powertools keeps per-function state on them, and requests may share a process.
-        config = IdempotencyConfig(
+        # One store and config per process: the store registers a hook on the client when it is made, and holds no
+        # per-request state (the payload travels with each call; no local cache).
+        self._config = IdempotencyConfig(
             event_key_jmespath="key",
             payload_validation_jmespath="request",
             expires_after_seconds=REMEMBER_SECONDS,
             lambda_context=_Budget(),  # type: ignore[arg-type]
         )
-        store = DynamoDBPersistenceLayer(table_name=self._table, boto3_client=self._dynamodb)
+        self._store = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=dynamodb)
+
+    def once(self, *, key: str, request: BaseModel, action: Callable[[], CheckoutAccepted]) -> CheckoutAccepted:
         handler = IdempotencyHandler(
             function=action,
             function_payload={"key": key, "request": request.model_dump(mode="json")},
-            config=config,
-            persistence_store=store,
+            config=self._config,
+            persistence_store=self._store,
             output_serializer=PydanticSerializer(CheckoutAccepted),
             key_prefix="checkout",
             function_args=(),
