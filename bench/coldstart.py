@@ -38,7 +38,8 @@ CSV_KEY = "uploads/sample_file.csv"
 TABLES = {  # name -> (partition key, sort key)
     "bench-product": ("id", None),
     "bench-basket": ("userName", None),
-    "bench-order": ("userName", "orderDate"),
+    "bench-order": ("userName", "orderKey"),
+    "bench-idempotency": ("id", None),
     "bench-inventory": ("product_id", "location"),
 }
 
@@ -73,6 +74,7 @@ def targets() -> list[Target]:
         "ORDER_TABLE_NAME": "bench-order",
         "INVENTORY_TABLE_NAME": "bench-inventory",
         "EVENT_BUS_NAME": "default",
+        "IDEMPOTENCY_TABLE_NAME": "bench-idempotency",
     }
     update = {"product_id": "P00001", "location": "Store 1", "quantity": 5, "update_date": "2026-11-23"}
     return [

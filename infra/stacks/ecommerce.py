@@ -44,7 +44,10 @@ class EcommerceStack(Stack):
             projection_type=dynamodb.ProjectionType.ALL,
         )
         self.basket_table = _table(self, "BasketTable", "userName", removal=removal)
-        self.order_table = _table(self, "OrderTable", "userName", sort_key="orderDate", removal=removal)
+        # orderKey = "<orderDate>#<orderId>": date queries are key conditions, and two orders never share a key.
+        self.order_table = _table(self, "OrderTable", "userName", sort_key="orderKey", removal=removal)
+        # Checkout answers by Idempotency-Key (Powertools idempotency); records expire through TTL after 24 h.
+        self.idempotency_table = _table(self, "IdempotencyTable", "id", removal=removal, expiry="expiration")
         # No bus name: generated, so two copies of the stack can share an account.
         self.bus = events.EventBus(self, "EventBus")
 
@@ -52,7 +55,6 @@ class EcommerceStack(Stack):
         basket_env = {
             "BASKET_TABLE_NAME": self.basket_table.table_name,
             "PRODUCT_TABLE_NAME": self.product_table.table_name,
-            "EVENT_BUS_NAME": self.bus.event_bus_name,
         }
         self.product_api = ContainerFunction(
             self,
@@ -73,10 +75,15 @@ class EcommerceStack(Stack):
             "BasketApi",
             service="basket",
             handler="basket.handlers.api.handler",
-            environment=basket_env,
+            environment={
+                **basket_env,
+                "EVENT_BUS_NAME": self.bus.event_bus_name,
+                "IDEMPOTENCY_TABLE_NAME": self.idempotency_table.table_name,
+            },
             timeout=Duration.seconds(29),
         )
         self.basket_table.grant_read_write_data(self.basket_api.role)
+        self.idempotency_table.grant_read_write_data(self.basket_api.role)
         self.product_table.grant_read_data(self.basket_api.role)  # prices come from the catalogue, not the client
         self.bus.grant_put_events_to(self.basket_api.role)
 
@@ -298,6 +305,7 @@ def _table(
     *,
     removal: RemovalPolicy,
     sort_key: str | None = None,
+    expiry: str | None = None,
 ) -> dynamodb.Table:
     return dynamodb.Table(
         scope,
@@ -305,6 +313,7 @@ def _table(
         partition_key=dynamodb.Attribute(name=partition_key, type=dynamodb.AttributeType.STRING),
         sort_key=dynamodb.Attribute(name=sort_key, type=dynamodb.AttributeType.STRING) if sort_key else None,
         billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+        time_to_live_attribute=expiry,
         point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
             point_in_time_recovery_enabled=True
         ),

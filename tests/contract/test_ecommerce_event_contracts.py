@@ -59,7 +59,7 @@ def test_ordering_reads_every_checkout_basket_publishes(
     items: list[basket_events.CheckoutItem], moment: datetime, card_last4: str | None
 ) -> None:
     # GIVEN the event basket publishes
-    from basket.domain.baskets import checkout_time
+    from basket.domain.checkout import checkout_time
 
     data = basket_events.CheckoutBasket(
         checkoutId="c-1",

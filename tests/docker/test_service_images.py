@@ -60,6 +60,7 @@ def test_every_service_image_imports_its_handlers(service: str) -> None:
         "BASKET_TABLE_NAME",
         "ORDER_TABLE_NAME",
         "EVENT_BUS_NAME",
+        "IDEMPOTENCY_TABLE_NAME",
         "INVENTORY_TABLE_NAME",
     ):
         env += ["-e", f"{var}=t"]

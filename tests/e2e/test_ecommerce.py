@@ -9,8 +9,10 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import jwt
@@ -22,13 +24,18 @@ STACK = "EcommerceStack"
 
 
 def call(
-    topology: LocalTopology, method: str, path: str, body: Any = None, token: str | None = None
+    topology: LocalTopology,
+    method: str,
+    path: str,
+    body: Any = None,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, Any]:
     data = None if body is None else json.dumps(body).encode()
-    headers = {"Content-Type": "application/json"}
+    sent = {"Content-Type": "application/json", **(headers or {})}
     if token is not None:
-        headers["Authorization"] = f"Bearer {token}"
-    req = urllib.request.Request(f"{topology.api}{path}", data=data, method=method, headers=headers)
+        sent["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(f"{topology.api}{path}", data=data, method=method, headers=sent)
     try:
         with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 - loopback
             raw = resp.read()
@@ -258,3 +265,113 @@ def test_users_see_only_their_own_baskets_and_orders(local_topology: LocalTopolo
         return [o for p in seen for o in p["items"] if o["userName"] == ann]
 
     assert [o["orderId"] for o in listed()] == [placed["orderId"]]
+
+
+# -- exactly-once checkout (issue 11) ----------------------------------------------------------------------------
+def _orders_of(topology: LocalTopology, user: str) -> list[dict[str, Any]]:
+    status, page = call(topology, "GET", f"/order/{user}", token=token_of(topology, user))
+    assert status == 200, page
+    return list(page["items"])
+
+
+def _orders_once_all_arrived(topology: LocalTopology, users: list[str], want: int) -> list[dict[str, Any]] | None:
+    found = [order for user in users for order in _orders_of(topology, user)]
+    return found if len(found) >= want else None
+
+
+def test_parallel_checkouts_give_one_order_per_basket(local_topology: LocalTopology) -> None:
+    local_topology.require(STACK)
+    run = uuid.uuid4().hex[:8]
+    admin = token_of(local_topology, f"admin{run}", admin=True)
+    status, product = call(
+        local_topology, "POST", "/product", {"name": f"Lamp {run}", "price": "4.25", "category": "Home"}, admin
+    )
+    assert status == 201, product
+    users = [f"par{run}u{n}" for n in range(10)]
+    tokens = {user: token_of(local_topology, user) for user in users}
+    for user in users:
+        body = {"userName": user, "items": [{"productId": product["id"], "quantity": 2}]}
+        assert call(local_topology, "POST", "/basket", body, tokens[user])[0] == 200
+    # WHEN each of the 10 baskets is checked out by 8 requests at once
+    answers = []
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for user in users:
+            parallel = pool.map(
+                lambda u: call(local_topology, "POST", "/basket/checkout", checkout_body(u), tokens[u]), [user] * 8
+            )
+            answers += [(user, answer) for answer in parallel]
+    # THEN each basket has exactly one 202 (with its order); every other answer is a 409 with a reason
+    for user in users:
+        mine = [answer for who, answer in answers if who == user]
+        assert sorted(status for status, _ in mine) == [202] + [409] * 7, mine
+        assert all(body["message"] for status, body in mine if status == 409)
+    accepted = {who: body["checkoutId"] for who, (status, body) in answers if status == 202}
+    # AND exactly 10 orders are stored, one per basket, with the accepted ids
+    placed = wait_for(partial(_orders_once_all_arrived, local_topology, users, len(users)), timeout=120)
+    assert sorted((o["userName"], o["orderId"]) for o in placed) == sorted(accepted.items())
+    assert {o["totalPrice"] for o in placed} == {"8.50"}
+
+
+def test_a_repeated_checkout_with_the_same_idempotency_key_gets_the_same_answer(
+    local_topology: LocalTopology,
+) -> None:
+    local_topology.require(STACK)
+    run = uuid.uuid4().hex[:8]
+    user = f"idem{run}"
+    admin, token = token_of(local_topology, f"admin{run}", admin=True), token_of(local_topology, user)
+    status, product = call(
+        local_topology, "POST", "/product", {"name": f"Mug {run}", "price": "3.00", "category": "Home"}, admin
+    )
+    assert status == 201
+    basket = {"userName": user, "items": [{"productId": product["id"], "quantity": 1}]}
+    assert call(local_topology, "POST", "/basket", basket, token)[0] == 200
+    key = {"Idempotency-Key": f"e2e-{run}"}
+    first = call(local_topology, "POST", "/basket/checkout", checkout_body(user), token, key)
+    again = call(local_topology, "POST", "/basket/checkout", checkout_body(user), token, key)
+    assert first[0] == 202 and again == first
+    assert call(local_topology, "POST", "/basket/checkout", checkout_body(user), token)[0] == 409
+    [order] = wait_for(lambda: _orders_of(local_topology, user), timeout=90)
+    assert order["orderId"] == first[1]["checkoutId"]
+
+
+def test_two_checkouts_of_one_user_in_the_same_millisecond_are_two_orders(local_topology: LocalTopology) -> None:
+    local_topology.require(STACK)
+    run = uuid.uuid4().hex[:8]
+    user = f"twice{run}"
+    admin, token = token_of(local_topology, f"admin{run}", admin=True), token_of(local_topology, user)
+    # GIVEN one user who checks out one basket, fills another and checks it out too (through the API)
+    status, product = call(
+        local_topology, "POST", "/product", {"name": f"Pen {run}", "price": "1.00", "category": "Office"}, admin
+    )
+    assert status == 201
+    accepted = []
+    for quantity in (1, 2):
+        basket = {"userName": user, "items": [{"productId": product["id"], "quantity": quantity}]}
+        assert call(local_topology, "POST", "/basket", basket, token)[0] == 200
+        status, body = call(local_topology, "POST", "/basket/checkout", checkout_body(user), token)
+        assert status == 202, body
+        accepted.append(body)
+    # AND two more checkouts of different baskets stamped with the same millisecond (put on the bus directly: the
+    # API cannot be made to hit one millisecond on purpose)
+    names = [b["Name"] for b in local_topology.client("events").list_event_buses()["EventBuses"]]
+    bus = local_topology.name_of(names, STACK, "EventBus")
+    same_ms = "2026-11-23T12:00:00.000Z"
+    entries = []
+    for n, body in enumerate(accepted):
+        data = {**checkout_body(user), "checkoutId": f"{body['checkoutId']}-same-ms", "checkoutTime": same_ms}
+        data |= {"items": body["items"], "totalPrice": body["totalPrice"]}
+        detail = {"metadata": {"eventId": f"e2e-{run}-{n}", "correlationId": run}, "data": data}
+        entries.append(
+            {
+                "Source": "com.swn.basket.checkoutbasket",
+                "DetailType": "CheckoutBasket",
+                "Detail": json.dumps(detail),
+                "EventBusName": bus,
+            }
+        )
+    assert local_topology.client("events").put_events(Entries=entries)["FailedEntryCount"] == 0
+    # THEN four orders, the two of the same millisecond side by side, and a query by that millisecond finds both
+    orders = wait_for(partial(_orders_once_all_arrived, local_topology, [user], 4), timeout=120)
+    assert len({o["orderId"] for o in orders}) == 4
+    status, exact = call(local_topology, "GET", f"/order/{user}?orderDate={same_ms}", token=token)
+    assert status == 200 and sorted(o["totalPrice"] for o in exact["items"]) == ["1.00", "2.00"]

@@ -273,8 +273,11 @@ def test_ecommerce_tables_match_the_conventions(stack_template: StackTemplate) -
     assert by_prefix["Basket"]["KeySchema"] == [{"AttributeName": "userName", "KeyType": "HASH"}]
     assert by_prefix["Order"]["KeySchema"] == [
         {"AttributeName": "userName", "KeyType": "HASH"},
-        {"AttributeName": "orderDate", "KeyType": "RANGE"},
+        {"AttributeName": "orderKey", "KeyType": "RANGE"},
     ]
+    idempotency = next(p for k, p in tables.items() if k.startswith("Idempotency"))
+    assert idempotency["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert idempotency["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
 
 
 def test_ecommerce_one_rest_api_with_proxy_routes_per_service(stack_template: StackTemplate) -> None:
@@ -364,7 +367,9 @@ def test_ecommerce_functions_get_the_names_of_their_tables_and_bus(stack_templat
         env = resources[_function_id(t, handler)]["Properties"]["Environment"]["Variables"]
         assert env["BASKET_TABLE_NAME"] == {"Ref": tables["Basket"]}
         assert env["PRODUCT_TABLE_NAME"] == {"Ref": tables["Product"]}
-        assert env["EVENT_BUS_NAME"] == {"Ref": bus}
+    basket_api_env = resources[_function_id(t, "basket.handlers.api.handler")]["Properties"]["Environment"]["Variables"]
+    assert basket_api_env["EVENT_BUS_NAME"] == {"Ref": bus}
+    assert basket_api_env["IDEMPOTENCY_TABLE_NAME"] == {"Ref": tables["Idempotency"]}
     for handler in ("ordering.handlers.api.handler", "ordering.handlers.consume_checkout.handler"):
         env = resources[_function_id(t, handler)]["Properties"]["Environment"]["Variables"]
         assert env["ORDER_TABLE_NAME"] == {"Ref": tables["Order"]}

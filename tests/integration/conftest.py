@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import schemathesis
 from lambda_common import aws
+from lambda_common.errors import InvalidInputError
 from moto import mock_aws
+from ordering.domain.orders import DATE_PREFIX, date_filter
 
 NO_CONTEXT: Any = None  # the handlers ignore the Lambda context object
 
@@ -55,6 +61,24 @@ def id_claims(user: str, *groups: str) -> dict[str, str]:
 def claims_for() -> Callable[..., dict[str, str]]:
     """``claims_for(user, *groups)``: an authorizer's claims for a signed-in user."""
     return id_claims
+
+
+@pytest.fixture
+def atomic_dynamodb(moto_aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB evaluates a condition and writes atomically; moto does not under threads (a thread switch between
+    the check and the write would let two conditional writes both succeed). Races tested with threads need the
+    real guarantee, so moto's item writes are serialised here."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+        original = getattr(DynamoDBBackend, name)
+
+        def serialised(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, serialised)
 
 
 @pytest.fixture
@@ -117,3 +141,52 @@ def call_api() -> Callable[[Callable[[dict[str, Any], Any], dict[str, Any]], dic
         return response["statusCode"], decoded, response["headers"]
 
     return call
+
+
+# --- schemathesis: shared by the three API fuzz tests (test_*_fuzz.py) ------------------------------------------
+FUZZ_REQUESTS: Counter[str] = Counter()
+_DATE_PREFIX = re.compile(DATE_PREFIX)
+STACK_TRACE_MARKERS = ("Traceback (most recent call last)", 'File "/')
+
+
+@schemathesis.check
+def no_stack_trace(ctx: Any, response: Any, case: Any) -> bool | None:
+    """No answer, error or not, carries a Python stack trace or a source path."""
+    text = response.text or ""
+    if any(marker in text for marker in STACK_TRACE_MARKERS):
+        raise AssertionError(f"{case.operation.label} answered with a stack trace")
+    return None
+
+
+@schemathesis.hook
+def after_call(ctx: Any, case: Any, response: Any) -> None:
+    FUZZ_REQUESTS[case.operation.path.split("/")[1]] += 1
+
+
+def _breaks_a_documented_cross_parameter_rule(query: dict[str, Any]) -> bool:
+    """Rules the OpenAPI documents state in words (one parameter's schema cannot say them), tested on their own in
+    test_*_api.py: a nextToken only comes from a previous page of the same query; orderDate and from/to exclude
+    each other; from is not after to."""
+    if "nextToken" in query:
+        return True
+    if query.get("orderDate") is not None and (query.get("from") is not None or query.get("to") is not None):
+        return True
+    start, end = query.get("from"), query.get("to")
+    if isinstance(start, str) and isinstance(end, str) and _DATE_PREFIX.match(start) and _DATE_PREFIX.match(end):
+        try:
+            date_filter(order_date=None, date_from=start, date_to=end)
+        except InvalidInputError:
+            return True
+    return False
+
+
+@pytest.fixture
+def documented_case() -> Callable[[Any], bool]:
+    """For the fuzz tests: False for a case that breaks a cross-parameter rule (hypothesis.assume drops it)."""
+    return lambda case: not (case.query and _breaks_a_documented_cross_parameter_rule(case.query))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if FUZZ_REQUESTS:
+        per_api = ", ".join(f"/{name}: {count}" for name, count in sorted(FUZZ_REQUESTS.items()))
+        terminalreporter.write_line(f"schemathesis sent {sum(FUZZ_REQUESTS.values())} requests ({per_api})")

@@ -17,6 +17,7 @@ from lambda_common import aws
 os.environ.setdefault("BASKET_TABLE_NAME", "basket-test")
 os.environ.setdefault("PRODUCT_TABLE_NAME", "product-test")
 os.environ.setdefault("EVENT_BUS_NAME", "swn-test-bus")
+os.environ.setdefault("IDEMPOTENCY_TABLE_NAME", "idempotency-test")
 
 NO_CONTEXT: Any = None  # the handlers ignore the Lambda context object
 
@@ -29,6 +30,7 @@ def _clear_caches() -> None:
     from basket.handlers import api, consume_price_changed
 
     api.basket_service.cache_clear()
+    api.checkout_service.cache_clear()
     consume_price_changed.get_baskets.cache_clear()
 
 
@@ -41,7 +43,7 @@ def aws_env(moto_aws: None) -> Iterator[None]:
 
 @pytest.fixture
 def tables(aws_env: None) -> dict[str, Any]:
-    """The basket table, and a product table holding PHONE (950.40) and CASE (19.99)."""
+    """The basket and idempotency tables, and a product table holding PHONE (950.40) and CASE (19.99)."""
     dynamodb = aws.resource("dynamodb")
     basket = dynamodb.create_table(
         TableName=os.environ["BASKET_TABLE_NAME"],
@@ -55,9 +57,15 @@ def tables(aws_env: None) -> dict[str, Any]:
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
     )
+    idempotency = dynamodb.create_table(
+        TableName=os.environ["IDEMPOTENCY_TABLE_NAME"],
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+    )
     product.put_item(Item={"id": PHONE, "name": "IPhone X", "price": Decimal("950.40"), "category": "Phone"})
     product.put_item(Item={"id": CASE, "name": "Phone case", "price": Decimal("19.99"), "category": "Accessory"})
-    return {"basket": basket, "product": product}
+    return {"basket": basket, "product": product, "idempotency": idempotency}
 
 
 @pytest.fixture

@@ -41,9 +41,9 @@ def test_client_prices_are_refused(invoke: Invoke, api_event: Build) -> None:
     assert status == 422 and answer["errors"][0]["loc"] == ["body", "items", 0, "price"]
 
 
-def test_unknown_products_answer_400_with_their_ids(invoke: Invoke, api_event: Build) -> None:
+def test_unknown_products_answer_409_with_their_ids(invoke: Invoke, api_event: Build) -> None:
     status, body, _ = invoke(api_event("POST", "/basket", body=_basket((PHONE, 1), ("ghost", 1))))
-    assert (status, body) == (400, {"message": "unknown product ids: ghost"})
+    assert (status, body) == (409, {"message": "unknown product ids: ghost"})
 
 
 def test_the_stored_basket_keeps_a_product_id_set_for_the_price_fan_out(
@@ -104,7 +104,7 @@ def test_checkout_of_a_missing_or_empty_basket(invoke: Invoke, api_event: Build)
     )
     invoke(api_event("POST", "/basket", body=_basket()))
     assert invoke(api_event("POST", "/basket/checkout", body=CHECKOUT))[:2] == (
-        400,
+        409,
         {"message": "the basket of user swn is empty"},
     )
 
@@ -169,3 +169,16 @@ def test_without_a_signed_in_user_every_basket_route_is_401(invoke: Invoke, api_
     ]:
         status, body, _ = invoke(event)
         assert status == 401 and body["message"].startswith("sign in first")
+
+
+@pytest.mark.parametrize(
+    ("path", "allow"),
+    [("/basket/checkout", "POST, OPTIONS"), ("/basket/swn", "GET, DELETE, OPTIONS"), ("/basket", "POST, OPTIONS")],
+)
+def test_options_behind_the_prod_stage_names_the_documented_methods(
+    invoke: Invoke, api_event: Build, path: str, allow: str
+) -> None:
+    status, _, headers = invoke(api_event("OPTIONS", path))
+    assert (status, headers["allow"]) == (204, allow)
+    status, body, headers = invoke(api_event("PATCH", path))
+    assert (status, headers["allow"], body) == (405, allow, {"message": "Method Not Allowed"})

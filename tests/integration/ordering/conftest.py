@@ -41,11 +41,11 @@ def order_table(aws_env: None) -> Any:
         BillingMode="PAY_PER_REQUEST",
         KeySchema=[
             {"AttributeName": "userName", "KeyType": "HASH"},
-            {"AttributeName": "orderDate", "KeyType": "RANGE"},
+            {"AttributeName": "orderKey", "KeyType": "RANGE"},
         ],
         AttributeDefinitions=[
             {"AttributeName": "userName", "AttributeType": "S"},
-            {"AttributeName": "orderDate", "AttributeType": "S"},
+            {"AttributeName": "orderKey", "AttributeType": "S"},
         ],
     )
 

@@ -85,8 +85,11 @@ def test_pages_of_a_users_orders(invoke: Invoke, api_event: Any, orders: list[st
     # THEN
     assert [o["orderId"] for o in first["items"] + second["items"]] == ["o3", "o2", "o1", "o0"]
     assert second["nextToken"] is None
-    # AND a token of one user is refused for another
+    # AND a token of one user is refused for another, and one of other dates for a date query: 400, not 503
     assert invoke(api_event("/order/other", query={"nextToken": first["nextToken"]}))[0] == 400
+    for dates in ({"orderDate": "2026-11-22"}, {"from": "2026-11-24"}, {"to": "2026-11-22"}):
+        status, body, _ = invoke(api_event("/order/swn", query={**dates, "nextToken": first["nextToken"]}))
+        assert (status, body["message"]) == (400, "nextToken is not valid for this query: it belongs to other dates")
 
 
 def test_list_all_orders_in_pages(invoke: Invoke, api_event: Any, orders: list[str]) -> None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from basket.domain.baskets import BasketService
+from basket.domain.checkout import CheckoutService
 from basket.models.basket import Basket, ProductInfo
-from lambda_common.errors import DependencyError
+from basket.models.checkout import CheckoutAccepted
+from lambda_common.errors import DependencyError, InvalidInputError
 from pydantic import BaseModel
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, 123456, tzinfo=UTC)
@@ -25,12 +27,15 @@ class FakeBaskets:
         return self.items.get(user_name)
 
     def put(self, basket: Basket, *, expected_revision: str | None = None) -> bool:
+        current = self.items.get(basket.userName)
         if expected_revision is not None:
             if self.before_put:
                 self.before_put.pop(0)()
-            current = self.items.get(basket.userName)
+                current = self.items.get(basket.userName)
             if current is None or current.revision != expected_revision:
                 return False
+        elif current is not None and current.checkout is not None and current.checkout.state == "pending":
+            return False
         self.items[basket.userName] = basket
         return True
 
@@ -64,6 +69,24 @@ class FakeBus:
         self.published.append((source, detail_type, detail.model_dump(mode="json", by_alias=True)))
 
 
+class FakeIdempotency:
+    """Remembers successful answers by key (in-process), as the Powertools adapter does in DynamoDB."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, tuple[str, CheckoutAccepted]] = {}
+
+    def once(self, *, key: str, request: BaseModel, action: Callable[[], CheckoutAccepted]) -> CheckoutAccepted:
+        fingerprint = request.model_dump_json()
+        if key in self.answers:
+            first, answer = self.answers[key]
+            if first != fingerprint:
+                raise InvalidInputError("this Idempotency-Key was already used with a different request")
+            return answer
+        answer = action()
+        self.answers[key] = (fingerprint, answer)
+        return answer
+
+
 @pytest.fixture
 def baskets() -> FakeBaskets:
     return FakeBaskets()
@@ -84,7 +107,26 @@ def products() -> FakeProducts:
     )
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 @pytest.fixture
-def service(baskets: FakeBaskets, products: FakeProducts, bus: FakeBus) -> BasketService:
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def service(baskets: FakeBaskets, products: FakeProducts, clock: Clock) -> BasketService:
     ids = iter(f"id-{n}" for n in range(1000))
-    return BasketService(baskets, products, bus, clock=lambda: NOW, new_id=lambda: next(ids))
+    return BasketService(baskets, products, clock=clock, new_id=lambda: next(ids))
+
+
+@pytest.fixture
+def checkouts(baskets: FakeBaskets, products: FakeProducts, bus: FakeBus, clock: Clock) -> CheckoutService:
+    ids = iter(f"rev-{n}" for n in range(1000))
+    return CheckoutService(baskets, products, bus, FakeIdempotency(), clock=clock, new_id=lambda: next(ids))

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from basket.models.basket import BasketIn
-from basket.models.checkout import CheckoutIn, looks_like_card_number
+from basket.models.checkout import CheckoutIn
 from pydantic import ValidationError
 
 CHECKOUT = {
@@ -26,12 +26,62 @@ def test_card_fields_and_unknown_fields_are_refused(field: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("field", "value"),
-    [("address", "4111 1111 1111 1111"), ("cardBrand", "4242-4242-4242-4242"), ("lastName", "5555555555554444")],
+    "value",
+    [
+        "4111 1111 1111 1111",
+        "12 4111 1111 1111 1111",  # after a house number
+        "Flat 3, 4111.1111.1111.1111",
+        "4111/1111/1111/1111",
+        "4111_1111_1111_1111",
+        "4111\t1111\t1111\t1111",
+        "4111  1111  1111  1111",
+        "5555-5555 5555.4444",
+        "3782 822463 10005",  # Amex grouping
+    ],
 )
-def test_a_card_number_in_any_field_is_refused(field: str, value: str) -> None:
-    with pytest.raises(ValidationError, match="looks like a card number"):
+@pytest.mark.parametrize("field", ["address", "firstName", "lastName"])
+def test_a_card_number_in_free_text_is_refused_however_it_is_written(field: str, value: str) -> None:
+    with pytest.raises(ValidationError, match="looks like a card number") as refused:
         CheckoutIn.model_validate({**CHECKOUT, field: value})
+    assert "4111" not in str(refused.value.errors(include_input=False))
+
+
+def test_an_email_holding_a_card_number_is_refused() -> None:
+    with pytest.raises(ValidationError, match="looks like a card number"):
+        CheckoutIn.model_validate({**CHECKOUT, "email": "4111111111111111@example.com"})
+
+
+@pytest.mark.parametrize("method", ["card", "paypal", "bank_transfer", "cash_on_delivery"])
+def test_payment_methods_are_a_closed_set(method: str) -> None:
+    assert CheckoutIn.model_validate({**CHECKOUT, "paymentMethod": method}).paymentMethod == method
+    with pytest.raises(ValidationError):
+        CheckoutIn.model_validate({**CHECKOUT, "paymentMethod": "4111111111111111"})
+
+
+def test_card_brands_are_a_closed_set() -> None:
+    with pytest.raises(ValidationError):
+        CheckoutIn.model_validate({**CHECKOUT, "cardBrand": "4242-4242-4242-4242"})
+
+
+@pytest.mark.parametrize("user", ["1234567812345670", "0000000000000000", "1234567890123", "98765432109876543"])
+def test_digit_only_user_names_are_fine_unless_they_are_card_numbers(user: str) -> None:
+    assert BasketIn.model_validate({"userName": user}).userName == user
+    assert CheckoutIn.model_validate({**CHECKOUT, "userName": user}).userName == user
+
+
+@pytest.mark.parametrize("user", ["4111111111111111", "5555555555554444", "378282246310005"])
+def test_a_user_name_that_is_a_card_number_is_refused(user: str) -> None:
+    with pytest.raises(ValidationError, match="looks like a card number"):
+        BasketIn.model_validate({"userName": user})
+    with pytest.raises(ValidationError, match="looks like a card number"):
+        CheckoutIn.model_validate({**CHECKOUT, "userName": user})
+
+
+def test_a_card_number_as_a_line_colour_is_refused() -> None:
+    with pytest.raises(ValidationError, match="looks like a card number"):
+        BasketIn.model_validate(
+            {"userName": "u", "items": [{"productId": "p", "quantity": 1, "color": "4111111111111111"}]}
+        )
 
 
 @pytest.mark.parametrize("last4", ["424", "42424", "abcd", "42a2", "4242 4242"])
@@ -45,9 +95,17 @@ def test_brand_and_last_four_digits_are_accepted() -> None:
     assert (checkout.cardBrand, checkout.cardLast4) == ("visa", "4242")
 
 
-@pytest.mark.parametrize("text", ["+44 20 7946 0958", "Flat 12, 221B Baker St, NW1 6XE", "1234567890123"])
+@pytest.mark.parametrize(
+    "text", ["+44 20 7946 0958", "Flat 12, 221B Baker St, NW1 6XE", "1234567890123", "+1 (555) 010-4477 ext 12"]
+)
 def test_phone_numbers_and_addresses_are_not_mistaken_for_card_numbers(text: str) -> None:
-    assert not looks_like_card_number(text)
+    assert CheckoutIn.model_validate({**CHECKOUT, "address": text}).address == text
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\t\n"])
+def test_blank_names_are_refused(blank: str) -> None:
+    with pytest.raises(ValidationError):
+        CheckoutIn.model_validate({**CHECKOUT, "firstName": blank})
 
 
 @pytest.mark.parametrize("email", ["plain", "a@b", "two@@example.com", "sp ace@example.com"])

@@ -1,4 +1,4 @@
-"""Basket rules with in-memory fakes: pricing, checkout, and the price-change fan-out."""
+"""Basket rules with in-memory fakes: pricing and the price-change fan-out (checkout: test_checkout_service.py)."""
 
 from __future__ import annotations
 
@@ -7,22 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from basket.domain.baskets import BasketService, checkout_time, reprice
+from basket.domain.baskets import BasketService, reprice
 from basket.models.basket import BasketIn
-from basket.models.checkout import CheckoutIn
-from lambda_common.errors import ConflictError, DependencyError, InvalidInputError, NotFoundError
+from lambda_common.errors import ConflictError, NotFoundError
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, 123456, tzinfo=UTC)  # the fakes' clock (conftest)
-CHECKOUT = {
-    "userName": "swn",
-    "firstName": "Mehmet",
-    "lastName": "Ozkaya",
-    "email": "m@example.com",
-    "address": "Istanbul",
-    "paymentMethod": "card",
-    "cardBrand": "visa",
-    "cardLast4": "4242",
-}
 
 
 def _fill(service: BasketService, *items: tuple[str, int]) -> None:
@@ -44,7 +33,7 @@ def test_prices_and_names_come_from_the_catalogue_and_the_total_is_exact(service
 
 
 def test_unknown_products_are_refused_by_id(service: BasketService, baskets: Any) -> None:
-    with pytest.raises(InvalidInputError, match="unknown product ids: ghost"):
+    with pytest.raises(ConflictError, match="unknown product ids: ghost"):
         _fill(service, ("phone", 1), ("ghost", 1))
     assert baskets.items == {}
 
@@ -54,76 +43,6 @@ def test_a_missing_basket_is_not_found(service: BasketService) -> None:
         service.get("nobody")
     with pytest.raises(NotFoundError):
         service.delete("nobody")
-
-
-def test_checkout_publishes_one_event_then_removes_the_basket(service: BasketService, baskets: Any, bus: Any) -> None:
-    # GIVEN
-    _fill(service, ("phone", 2))
-    # WHEN
-    accepted = service.checkout(CheckoutIn.model_validate(CHECKOUT), correlation_id="req-1")
-    # THEN
-    [(source, detail_type, detail)] = bus.published
-    assert (source, detail_type) == ("com.swn.basket.checkoutbasket", "CheckoutBasket")
-    data = detail["data"]
-    assert data["checkoutId"] == accepted.checkoutId
-    assert data["checkoutTime"] == "2026-11-23T12:00:00.123Z"
-    assert data["totalPrice"] == "1900.80" and accepted.totalPrice == Decimal("1900.80")
-    assert data["items"] == [
-        {"productId": "phone", "productName": "IPhone X", "quantity": 2, "color": None, "price": "950.40"}
-    ]
-    assert {k: data[k] for k in CHECKOUT} == CHECKOUT
-    assert detail["metadata"]["correlationId"] == "req-1"
-    assert baskets.items == {}
-
-
-def test_a_rejected_event_keeps_the_basket(service: BasketService, baskets: Any, bus: Any) -> None:
-    # GIVEN
-    _fill(service, ("phone", 1))
-    bus.fail = True
-    # WHEN / THEN
-    with pytest.raises(DependencyError):
-        service.checkout(CheckoutIn.model_validate(CHECKOUT))
-    assert "swn" in baskets.items
-
-
-def test_checking_out_an_empty_or_missing_basket_fails_with_a_reason(service: BasketService, bus: Any) -> None:
-    with pytest.raises(NotFoundError, match="no basket for user swn"):
-        service.checkout(CheckoutIn.model_validate(CHECKOUT))
-    _fill(service)
-    with pytest.raises(InvalidInputError, match="empty"):
-        service.checkout(CheckoutIn.model_validate(CHECKOUT))
-    assert bus.published == []
-
-
-def test_a_failure_to_remove_the_basket_after_publishing_still_accepts_the_checkout(
-    service: BasketService, baskets: Any, bus: Any
-) -> None:
-    # GIVEN the table fails after the event was published
-    _fill(service, ("phone", 1))
-
-    def failing_delete(user_name: str, *, expected_revision: str | None = None) -> bool:
-        raise DependencyError("table unavailable")
-
-    baskets.delete = failing_delete
-    # WHEN
-    accepted = service.checkout(CheckoutIn.model_validate(CHECKOUT))
-    # THEN the client is not told to retry (that would be a second order)
-    assert len(bus.published) == 1
-    assert accepted.checkoutId == bus.published[0][2]["data"]["checkoutId"]
-
-
-def test_a_basket_changed_during_checkout_is_kept(service: BasketService, baskets: Any, bus: Any) -> None:
-    # GIVEN a basket that the user replaces while the event is being published
-    _fill(service, ("phone", 1))
-
-    def publish_and_race(**kwargs: Any) -> None:
-        _fill(service, ("case", 5))
-
-    bus.publish = publish_and_race
-    # WHEN
-    service.checkout(CheckoutIn.model_validate(CHECKOUT))
-    # THEN the newer basket survives
-    assert [line.productId for line in baskets.items["swn"].items] == ["case"]
 
 
 def test_a_price_change_updates_only_baskets_holding_the_product(service: BasketService, baskets: Any) -> None:
@@ -185,7 +104,3 @@ def test_a_basket_that_keeps_changing_fails_loudly(service: BasketService, baske
 def test_reprice_leaves_other_lines_alone(service: BasketService) -> None:
     _fill(service, ("case", 1))
     assert reprice(service.get("swn"), product_id="phone", price=Decimal(1), changed_at=NOW, revision="r") is None
-
-
-def test_checkout_time_is_utc_with_milliseconds() -> None:
-    assert checkout_time(NOW) == "2026-11-23T12:00:00.123Z"

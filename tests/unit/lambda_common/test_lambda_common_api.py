@@ -46,6 +46,11 @@ async def post_thing(body: Body) -> dict[str, int]:
     return {"secret": body.secret}
 
 
+@router.delete("/{name}", status_code=204)
+async def delete_thing(name: str) -> None:
+    return None
+
+
 app = create_app(resource="thing", title="Thing")
 app.include_router(router)
 client = TestClient(app, raise_server_exceptions=False)
@@ -93,7 +98,17 @@ def test_validation_errors_are_422_with_reasons_and_no_input_echo() -> None:
 
 def test_unknown_routes_and_methods_answer_json() -> None:
     assert (client.get("/nope").status_code, client.get("/nope").json()) == (404, {"message": "Not Found"})
-    assert client.delete("/thing/x").status_code == 405
+    assert client.put("/thing/x").status_code == 405
+
+
+def test_405_and_options_name_every_method_the_path_serves() -> None:
+    # GIVEN /thing/{name} served by two routes (GET and DELETE): Starlette's own 405 names only the first route's
+    # WHEN / THEN
+    refused = client.put("/thing/x")
+    assert (refused.status_code, refused.headers["allow"]) == (405, "GET, DELETE, OPTIONS")
+    options = client.options("/thing/x")
+    assert (options.status_code, options.headers["allow"], options.content) == (204, "GET, DELETE, OPTIONS", b"")
+    assert client.options("/thing").headers["allow"] == "POST, OPTIONS"
 
 
 def test_a_correlation_id_is_made_up_when_none_is_given() -> None:

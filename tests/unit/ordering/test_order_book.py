@@ -34,7 +34,7 @@ class FakeOrders:
         self.queries: list[tuple[str, DateFilter]] = []
 
     def add(self, order: Order) -> bool:
-        key = (order.userName, order.orderDate)
+        key = (order.userName, order.order_key)
         if key in self.items:
             return False
         self.items[key] = order

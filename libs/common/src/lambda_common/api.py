@@ -8,15 +8,17 @@ Error bodies are always ``{"message": ...}`` (plus ``errors`` for validation fai
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import uuid4
 
 from fastapi import Depends, FastAPI, Request, Security
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from lambda_common.errors import (
     ConflictError,
@@ -118,9 +120,37 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=422)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods of the resource at this path, as the OpenAPI document lists them (the first path template that
+    matches, in routing order); for paths outside the document, each method is asked of the router. (Starlette's
+    own 405 names only the first route's methods, e.g. GET for a path that also has PUT and DELETE.)"""
+    path = request.scope["path"]
+    root = request.scope.get("root_path") or ""
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)), path):
+            return [*(m.upper() for m in operations if m.upper() in _METHODS), "OPTIONS"]
+    routes = request.app.router.routes
+    methods = [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
+    return [*methods, "OPTIONS"] if methods else []
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        allowed = _allowed_methods(request)
+        headers["Allow"] = ", ".join(allowed)
+        if request.method == "OPTIONS":  # RFC 9110: OPTIONS answers which methods the resource supports.
+            return Response(status_code=204, headers=headers)
     response = _error(exc.status_code, str(exc.detail))
     response.headers.update(headers)
     return response

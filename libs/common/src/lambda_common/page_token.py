@@ -14,6 +14,13 @@ from typing import Any
 
 from lambda_common.errors import InvalidInputError
 
+#: What every token looks like (base64url, no padding), for the OpenAPI document.
+PATTERN = r"^[A-Za-z0-9_-]+$"
+DESCRIPTION = (
+    "Opaque: the nextToken of the previous page of the same query (same filters). Any other value is refused with "
+    "400 and the reason."
+)
+
 
 def encode(key: Mapping[str, Any] | None) -> str | None:
     if not key:

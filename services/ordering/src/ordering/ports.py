@@ -9,10 +9,7 @@ from ordering.models.order import DateFilter, Order, OrderPage
 
 class OrderRepository(Protocol):
     def add(self, order: Order) -> bool:
-        """Store ``order`` unless it is already stored; False for a redelivered duplicate.
-
-        ConflictError if a different order already holds the same (userName, orderDate) key.
-        """
+        """Store ``order`` unless it is already stored; False for a redelivered duplicate."""
         ...
 
     def list_all(self, *, limit: int, page_token: str | None) -> OrderPage: ...

@@ -39,6 +39,12 @@ class DynamoBasketRepository:
         kwargs: dict[str, Any] = {"TableName": self._table, "Item": to_item(basket.to_item())}
         if expected_revision is not None:
             kwargs |= _revision_is(expected_revision)
+        else:  # Replacing a basket must not drop a pending checkout (its claim is the order's outbox).
+            kwargs |= {
+                "ConditionExpression": "attribute_not_exists(checkout) OR checkout.#state = :done",
+                "ExpressionAttributeNames": {"#state": "state"},
+                "ExpressionAttributeValues": to_item({":done": "done"}),
+            }
         return self._write("put", lambda: self._dynamodb.put_item(**kwargs))
 
     def delete(self, user_name: str, *, expected_revision: str | None = None) -> bool:

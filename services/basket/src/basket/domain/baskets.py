@@ -1,4 +1,4 @@
-"""Basket rules: prices come from the catalogue, checkout publishes before it forgets, price changes fan out."""
+"""Basket rules: prices come from the catalogue, a basket held by a checkout stays as it is, price changes fan out."""
 
 from __future__ import annotations
 
@@ -7,20 +7,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from uuid import uuid4
 
-from lambda_common.envelope import EventMetadata
-from lambda_common.errors import ConflictError, DependencyError, InvalidInputError, NotFoundError
-from lambda_common.logging import get_logger
+from lambda_common.errors import ConflictError, NotFoundError
 
-from basket.models.basket import Basket, BasketIn, BasketLine
-from basket.models.checkout import CheckoutAccepted, CheckoutIn
-from basket.models.events import (
-    CHECKOUT_DETAIL_TYPE,
-    CHECKOUT_SOURCE,
-    CheckoutBasket,
-    CheckoutBasketEvent,
-    CheckoutItem,
-)
-from basket.ports import BasketRepository, EventPublisher, ProductLookup
+from basket.models.basket import Basket, BasketIn, BasketLine, ClosedCheckout
+from basket.ports import BasketRepository, ProductLookup
 
 MAX_REPRICE_ATTEMPTS = 5
 
@@ -33,17 +23,14 @@ def _new_id() -> str:
     return str(uuid4())
 
 
-def checkout_time(moment: datetime) -> str:
-    """ISO-8601 UTC with millisecond precision and a Z: the order table's sort key format."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def reprice(basket: Basket, *, product_id: str, price: Decimal, changed_at: datetime, revision: str) -> Basket | None:
     """The basket with ``product_id`` at ``price``, or None if nothing changes.
 
     A line is updated only if its price is older than the change, so redelivered or out-of-order events are
     harmless (idempotent) and a basket priced after the change keeps its newer price.
     """
+    if not basket.is_open:
+        return None  # A checkout holds it: the order was priced when it was claimed.
     changed = False
     lines = []
     for line in basket.items:
@@ -59,20 +46,19 @@ class BasketService:
         self,
         baskets: BasketRepository,
         products: ProductLookup,
-        events: EventPublisher,
         *,
         clock: Callable[[], datetime] = _now,
         new_id: Callable[[], str] = _new_id,
     ) -> None:
         self._baskets = baskets
         self._products = products
-        self._events = events
         self._clock = clock
         self._new_id = new_id
 
     def get(self, user_name: str) -> Basket:
+        """The user's basket, open or held by an unfinished checkout; NotFoundError once it is checked out."""
         basket = self._baskets.get(user_name)
-        if basket is None:
+        if basket is None or isinstance(basket.checkout, ClosedCheckout):
             raise NotFoundError(f"no basket for user {user_name}")
         return basket
 
@@ -80,8 +66,8 @@ class BasketService:
         """Store the user's basket, priced and named from the product table."""
         found = self._products.find({item.productId for item in request.items})
         missing = sorted({item.productId for item in request.items} - found.keys())
-        if missing:
-            raise InvalidInputError(f"unknown product ids: {', '.join(missing)}")
+        if missing:  # The request is well-formed; the catalogue does not hold these (now): a conflict with it.
+            raise ConflictError(f"unknown product ids: {', '.join(missing)}")
         now = self._clock()
         lines = [
             BasketLine(
@@ -95,44 +81,16 @@ class BasketService:
             for item in request.items
         ]
         basket = Basket(userName=request.userName, items=lines, revision=self._new_id())
-        self._baskets.put(basket)
+        if not self._baskets.put(basket):
+            raise ConflictError(f"a checkout of {request.userName}'s basket is unfinished; check out again first")
         return basket
 
     def delete(self, user_name: str) -> None:
-        if not self._baskets.delete(user_name):
-            raise NotFoundError(f"no basket for user {user_name}")
-
-    def checkout(self, request: CheckoutIn, *, correlation_id: str | None = None) -> CheckoutAccepted:
-        """Publish one CheckoutBasket event, then remove the basket.
-
-        The basket is removed only after the bus accepted the event (a failed publish raises and leaves the basket
-        for a retry), and only if it was not changed in between (lines added meanwhile are kept).
-        """
-        basket = self.get(request.userName)
-        if not basket.items:
-            raise InvalidInputError(f"the basket of user {request.userName} is empty")
-        data = CheckoutBasket(
-            checkoutId=self._new_id(),
-            checkoutTime=checkout_time(self._clock()),
-            items=[CheckoutItem.model_validate(line.model_dump(exclude={"priceAsOf"})) for line in basket.items],
-            totalPrice=basket.total_price,
-            **request.model_dump(),
-        )
-        metadata = EventMetadata(correlationId=correlation_id) if correlation_id else EventMetadata()
-        self._events.publish(
-            source=CHECKOUT_SOURCE,
-            detail_type=CHECKOUT_DETAIL_TYPE,
-            detail=CheckoutBasketEvent(metadata=metadata, data=data),
-        )
-        # The event is out: from here the checkout has happened, so a failure to tidy up must not invite the
-        # client to retry (a retry would be a second checkout, hence a second order).
-        context = {"userName": basket.userName, "checkoutId": data.checkoutId}
-        try:
-            if not self._baskets.delete(basket.userName, expected_revision=basket.revision):
-                get_logger().warning("basket changed during checkout; kept it", extra=context)
-        except DependencyError:
-            get_logger().exception("checkout accepted but the basket could not be removed", extra=context)
-        return CheckoutAccepted(checkoutId=data.checkoutId, totalPrice=data.totalPrice)
+        basket = self.get(user_name)
+        if basket.checkout is not None:
+            raise ConflictError(f"checkout {basket.checkout.checkoutId} of this basket is unfinished")
+        if not self._baskets.delete(user_name, expected_revision=basket.revision):
+            raise ConflictError(f"the basket of {user_name} changed meanwhile; fetch it and retry")
 
     def apply_price_change(self, *, product_id: str, price: Decimal, changed_at: datetime) -> int:
         """Set ``product_id``'s price in every basket holding it; returns how many baskets changed."""

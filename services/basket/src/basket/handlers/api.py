@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache, partial
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from lambda_common import aws
 from lambda_common.api import (
     SIGNED_IN_RESPONSES,
@@ -19,25 +19,40 @@ from lambda_common.settings import load_settings
 from mangum import Mangum
 
 from basket.domain.baskets import BasketService
+from basket.domain.checkout import CheckoutService
 from basket.models.basket import BasketIn, BasketOut
 from basket.models.checkout import CheckoutAccepted, CheckoutIn
-from basket.settings import BasketSettings
+from basket.settings import BasketApiSettings
 
-settings = load_settings(BasketSettings)
+settings = load_settings(BasketApiSettings)
 
 
 @cache
 def basket_service() -> BasketService:
-    # Adapters (and so botocore) are imported on first use, not at cold start; the events client on first publish.
-    from lambda_common.eventbridge import EventBridgePublisher
-
+    # Adapters (and so botocore) are imported on first use, not at cold start.
     from basket.adapters.dynamodb import DynamoBasketRepository, DynamoProductLookup
 
     dynamodb = aws.client("dynamodb")
     return BasketService(
         DynamoBasketRepository(dynamodb, settings.basket_table_name),
         DynamoProductLookup(dynamodb, settings.product_table_name),
+    )
+
+
+@cache
+def checkout_service() -> CheckoutService:
+    # Idempotency (Powertools) and the events client are loaded on the first checkout only.
+    from lambda_common.eventbridge import EventBridgePublisher
+
+    from basket.adapters.dynamodb import DynamoBasketRepository, DynamoProductLookup
+    from basket.adapters.idempotency import PowertoolsIdempotency
+
+    dynamodb = aws.client("dynamodb")
+    return CheckoutService(
+        DynamoBasketRepository(dynamodb, settings.basket_table_name),
+        DynamoProductLookup(dynamodb, settings.product_table_name),
         EventBridgePublisher(partial(aws.client, "events"), settings.event_bus_name),
+        PowertoolsIdempotency(dynamodb, settings.idempotency_table_name),
     )
 
 
@@ -46,11 +61,36 @@ async def get_baskets() -> BasketService:
     return basket_service()
 
 
+async def get_checkouts() -> CheckoutService:
+    return checkout_service()
+
+
 Baskets = Annotated[BasketService, Depends(get_baskets)]
+Checkouts = Annotated[CheckoutService, Depends(get_checkouts)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="Any unique string (e.g. a UUID): a repeat with the same key within 24 h gets the first 202 again",
+    ),
+]
 UserNamePath = Annotated[
     str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.@+-]+$", description="The basket's owner")
 ]
 NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"model": ErrorBody, "description": "No basket for this user"}}
+CONFLICT: dict[int | str, dict[str, object]] = {
+    409: {"model": ErrorBody, "description": "A checkout of this basket is unfinished, or it changed meanwhile"}
+}
+CHECKOUT_CONFLICT: dict[int | str, dict[str, object]] = {
+    409: {
+        "model": ErrorBody,
+        "description": "Already checked out, being checked out, changed meanwhile, or a product is no longer "
+        "available (named in the message)",
+    }
+}
 
 # Every route needs a signed-in user, who reads, changes and checks out only their own basket.
 router = APIRouter(prefix="/basket", tags=["basket"], responses={**STANDARD_RESPONSES, **SIGNED_IN_RESPONSES})
@@ -59,12 +99,18 @@ router = APIRouter(prefix="/basket", tags=["basket"], responses={**STANDARD_RESP
 @router.post(
     "/checkout",
     status_code=202,
-    responses=NOT_FOUND,
-    summary="Check out the user's basket: publishes CheckoutBasket, then empties the basket",
+    responses=NOT_FOUND | CHECKOUT_CONFLICT,
+    summary="Check out the user's basket exactly once: one 202 with the order, 409 for every other attempt",
 )
-async def checkout(body: CheckoutIn, baskets: Baskets, request: Request, caller: CurrentCaller) -> CheckoutAccepted:
+async def checkout(
+    body: CheckoutIn,
+    checkouts: Checkouts,
+    request: Request,
+    caller: CurrentCaller,
+    idempotency_key: IdempotencyKey = None,
+) -> CheckoutAccepted:
     caller.ensure_is(body.userName, "basket")
-    return baskets.checkout(body, correlation_id=correlation_id(request))
+    return checkouts.checkout(body, idempotency_key=idempotency_key, correlation_id=correlation_id(request))
 
 
 @router.get("/{userName}", responses=NOT_FOUND, summary="Get a user's basket with its total")
@@ -73,13 +119,17 @@ async def get_basket(userName: UserNamePath, baskets: Baskets, caller: CurrentCa
     return BasketOut.of(baskets.get(userName))
 
 
-@router.post("", summary="Store (replace) a user's basket; prices and names come from the product table")
+@router.post(
+    "",
+    responses=CONFLICT,
+    summary="Store (replace) a user's basket; prices and names come from the product table",
+)
 async def put_basket(body: BasketIn, baskets: Baskets, caller: CurrentCaller) -> BasketOut:
     caller.ensure_is(body.userName, "basket")
     return BasketOut.of(baskets.replace(body))
 
 
-@router.delete("/{userName}", status_code=204, responses=NOT_FOUND, summary="Delete a user's basket")
+@router.delete("/{userName}", status_code=204, responses=NOT_FOUND | CONFLICT, summary="Delete a user's basket")
 async def delete_basket(userName: UserNamePath, baskets: Baskets, caller: CurrentCaller) -> Response:  # noqa: N803
     caller.ensure_is(userName, "basket")
     baskets.delete(userName)

@@ -6,7 +6,7 @@ async retries and then the failure destination keep it (with the cause in the lo
 
 from __future__ import annotations
 
-from functools import cache, partial
+from functools import cache
 from typing import Any
 
 from lambda_common import aws
@@ -28,16 +28,12 @@ class MalformedEventError(ValueError):
 
 @cache
 def get_baskets() -> BasketService:
-    from lambda_common.eventbridge import EventBridgePublisher
-
     from basket.adapters.dynamodb import DynamoBasketRepository, DynamoProductLookup
 
     dynamodb = aws.client("dynamodb")
     return BasketService(
         DynamoBasketRepository(dynamodb, settings.basket_table_name),
         DynamoProductLookup(dynamodb, settings.product_table_name),
-        # Price updates never publish: the events client is made only if something does.
-        EventBridgePublisher(partial(aws.client, "events"), settings.event_bus_name),
     )
 
 

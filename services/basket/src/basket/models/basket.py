@@ -8,22 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-CENT = Decimal("0.01")
+from basket.models.events import CheckoutBasketEvent
+from basket.models.fields import Color, Money, ProductId, Quantity, UserName
 
-
-def _money_text(value: Decimal) -> str:
-    return str(value.quantize(CENT))
-
-
-Money = Annotated[Decimal, PlainSerializer(_money_text, return_type=str, when_used="json")]
-UserName = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.@+-]+$")]
-ProductId = Annotated[str, Field(min_length=1, max_length=128)]
-Color = Annotated[str, Field(min_length=1, max_length=50)]
-Quantity = Annotated[int, Field(ge=1, le=1000)]
 MAX_LINES = 100  # One BatchGetItem (100 keys) prices the whole basket.
 
 _INPUT = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -63,6 +54,46 @@ class BasketLine(BaseModel):
         return self.price * self.quantity
 
 
+class PendingCheckout(BaseModel):
+    """A checkout's hold on the basket, written atomically (conditional on the basket's revision) before anything
+    is published. It is also the outbox: ``event`` is exactly what is (re)published, so a retry after a failed or
+    crashed publish sends the same ``checkoutId`` and ``checkoutTime`` and ordering absorbs a duplicate. The
+    request holding ``leaseUntil`` finishes it; once the lease is released (None) or has expired, the next checkout
+    request takes it over."""
+
+    model_config = ConfigDict(frozen=True)
+
+    state: Literal["pending"] = "pending"
+    checkoutId: str  # noqa: N815 - wire name
+    event: CheckoutBasketEvent
+    leaseUntil: datetime | None = None  # noqa: N815 - wire name
+
+    def to_item(self) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "state": self.state,
+            "checkoutId": self.checkoutId,
+            "event": self.event.model_dump(mode="json", by_alias=True, exclude_none=True),
+        }
+        if self.leaseUntil is not None:
+            item["leaseUntil"] = _iso(self.leaseUntil)
+        return item
+
+
+class ClosedCheckout(BaseModel):
+    """The event is out: the basket is closed until the user stores a new one."""
+
+    model_config = ConfigDict(frozen=True)
+
+    state: Literal["done"] = "done"
+    checkoutId: str  # noqa: N815 - wire name
+
+    def to_item(self) -> dict[str, Any]:
+        return {"state": self.state, "checkoutId": self.checkoutId}
+
+
+CheckoutState = Annotated[PendingCheckout | ClosedCheckout, Field(discriminator="state")]
+
+
 class Basket(BaseModel):
     """A stored basket. ``revision`` changes on every write (optimistic locking)."""
 
@@ -71,6 +102,12 @@ class Basket(BaseModel):
     userName: UserName  # noqa: N815 - wire name
     items: list[BasketLine]
     revision: str
+    checkout: CheckoutState | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Not held by a checkout: lines may change, prices follow the catalogue."""
+        return self.checkout is None
 
     @property
     def total_price(self) -> Decimal:
@@ -89,7 +126,9 @@ class Basket(BaseModel):
                 for line in self.items
             ],
         }
-        if self.items:  # DynamoDB rejects empty sets; the attribute is what the price fan-out filters on.
+        if self.checkout is not None:
+            item["checkout"] = self.checkout.to_item()
+        elif self.items:  # DynamoDB rejects empty sets; the price fan-out filters on it, so only open baskets have it.
             item["productIds"] = self.product_ids
         return item
 
@@ -109,6 +148,9 @@ class BasketLineOut(BaseModel):
 class BasketOut(BaseModel):
     userName: str  # noqa: N815 - wire name
     items: list[BasketLineOut]
+    pendingCheckoutId: str | None = Field(  # noqa: N815 - wire name
+        default=None, description="Set while a checkout of this basket is unfinished: POST /basket/checkout again"
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -120,6 +162,7 @@ class BasketOut(BaseModel):
     def of(cls, basket: Basket) -> BasketOut:
         return cls(
             userName=basket.userName,
+            pendingCheckoutId=basket.checkout.checkoutId if basket.checkout else None,
             items=[BasketLineOut.model_validate(line.model_dump(exclude={"priceAsOf"})) for line in basket.items],
         )
 

@@ -1,34 +1,26 @@
-"""Checkout request and answer. Card data beyond brand and last four digits is refused, never stored or sent on."""
+"""Checkout request and answer.
+
+Card policy (docs/CONVENTIONS.md): no card data is accepted, stored or published beyond the card's brand and last
+four digits. ``paymentMethod`` and ``cardBrand`` are closed sets, ``cardLast4`` is four digits, unknown fields
+(``cardNumber``, ``cvv``...) are refused, and every free-text field refuses a card number in any grouping
+(lambda_common.cards).
+"""
 
 from __future__ import annotations
 
-import re
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from lambda_common.cards import NoCardNumber
+from lambda_common.text import EMAIL, NOT_BLANK
+from pydantic import BaseModel, ConfigDict, Field
 
-from basket.models.basket import Money, UserName
+from basket.models.fields import Money, UserName
 
-Name = Annotated[str, Field(min_length=1, max_length=100)]
-Email = Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-
-# 13-19 digits, optionally grouped by spaces or dashes: the shape of a primary account number.
-_DIGIT_RUN = re.compile(r"\d(?:[ -]?\d){12,18}")
-
-
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-def looks_like_card_number(text: str) -> bool:
-    """True if ``text`` holds a Luhn-valid 13-19 digit run (so phone numbers and postcodes mostly pass)."""
-    return any(_luhn_ok(re.sub(r"[ -]", "", run)) for run in _DIGIT_RUN.findall(text))
+PaymentMethod = Literal["card", "paypal", "bank_transfer", "cash_on_delivery"]
+CardBrand = Literal["visa", "mastercard", "amex", "discover", "diners", "jcb", "unionpay", "maestro"]
+Name = Annotated[str, Field(min_length=1, max_length=100, pattern=NOT_BLANK), NoCardNumber]
+Address = Annotated[str, Field(min_length=1, max_length=500, pattern=NOT_BLANK), NoCardNumber]
+Email = Annotated[str, Field(min_length=3, max_length=254, pattern=EMAIL), NoCardNumber]
 
 
 class CheckoutIn(BaseModel):
@@ -40,23 +32,26 @@ class CheckoutIn(BaseModel):
     firstName: Name  # noqa: N815 - wire name
     lastName: Name  # noqa: N815 - wire name
     email: Email
-    address: Annotated[str, Field(min_length=1, max_length=500)]
-    paymentMethod: Annotated[  # noqa: N815 - wire name
-        str, Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_-]*$", examples=["card", "paypal"])
-    ]
-    cardBrand: Annotated[str, Field(min_length=1, max_length=32)] | None = None  # noqa: N815 - wire name
+    address: Address
+    paymentMethod: PaymentMethod  # noqa: N815 - wire name
+    cardBrand: CardBrand | None = None  # noqa: N815 - wire name
     cardLast4: Annotated[str, Field(pattern=r"^[0-9]{4}$")] | None = None  # noqa: N815 - wire name
 
-    @model_validator(mode="after")
-    def _no_card_numbers(self) -> CheckoutIn:
-        for name, value in self:
-            if isinstance(value, str) and looks_like_card_number(value):
-                raise ValueError(f"{name} looks like a card number; card numbers are not accepted")
-        return self
+
+class OrderLine(BaseModel):
+    productId: str  # noqa: N815 - wire name
+    productName: str  # noqa: N815 - wire name
+    quantity: int
+    color: str | None = None
+    price: Money = Field(description="The product table's price at checkout")
 
 
 class CheckoutAccepted(BaseModel):
-    """202: the checkout event was accepted by the bus; the order appears once ordering has consumed it."""
+    """202: the basket is checked out and its order is on its way (ordering stores it as ``orderId`` =
+    ``checkoutId``). Repeating the request with the same Idempotency-Key returns this body again."""
 
     checkoutId: str  # noqa: N815 - wire name
+    checkoutTime: str  # noqa: N815 - wire name; the order's orderDate
+    userName: str  # noqa: N815 - wire name
+    items: list[OrderLine]
     totalPrice: Money  # noqa: N815 - wire name

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Final
 from lambda_common.envelope import Event
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from basket.models.basket import Money
+from basket.models.fields import Money
 
 CHECKOUT_SOURCE: Final = "com.swn.basket.checkoutbasket"
 CHECKOUT_DETAIL_TYPE: Final = "CheckoutBasket"

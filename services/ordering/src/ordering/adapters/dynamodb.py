@@ -1,4 +1,4 @@
-"""The order table (PK ``userName``, SK ``orderDate``)."""
+"""The order table (PK ``userName``, SK ``orderKey`` = ``<orderDate>#<orderId>``)."""
 
 from __future__ import annotations
 
@@ -7,21 +7,15 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 from lambda_common import page_token as tokens
 from lambda_common.dynamodb import from_item, to_item
-from lambda_common.errors import ConflictError, DependencyError, InvalidInputError
+from lambda_common.errors import DependencyError, InvalidInputError
 
-from ordering.models.order import DateFilter, Order, OrderPage
+from ordering.models.order import ORDER_KEY, DateFilter, Order, OrderPage
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-_KEYS = frozenset({"userName", "orderDate"})
-
-
-def _existing_order_id(exc: ClientError) -> str | None:
-    """The orderId of the item that failed the condition (low-level attribute format), if DynamoDB returned it."""
-    item: Any = exc.response.get("Item") or {}
-    order_id = item.get("orderId", {}).get("S")
-    return str(order_id) if order_id is not None else None
+_KEYS = frozenset({"userName", "orderKey"})
+_FOREIGN_TOKEN = "nextToken is not valid for this query"
 
 
 class DynamoOrderRepository:
@@ -31,40 +25,26 @@ class DynamoOrderRepository:
 
     def add(self, order: Order) -> bool:
         try:
-            # The key is (userName, checkout time), both from the event, so a redelivery hits the same key.
+            # The key holds the order id, so two orders never share it and a redelivery hits its own key.
             self._dynamodb.put_item(
                 TableName=self._table,
                 Item=to_item(order.to_item()),
-                ConditionExpression="attribute_not_exists(userName)",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                ConditionExpression="attribute_not_exists(orderKey)",
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise DependencyError(f"order table put failed: {exc}") from exc
-            existing = _existing_order_id(exc) or self._get_order_id(order.userName, order.orderDate)
-            if existing is not None and existing != order.orderId:
-                raise ConflictError(f"order {order.orderId} clashes with order {existing} at the same time") from exc
-            return False
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise DependencyError(f"order table put failed: {exc}") from exc
         except BotoCoreError as exc:
             raise DependencyError(f"order table put failed: {exc}") from exc
         return True
-
-    def _get_order_id(self, user_name: str, order_date: str) -> str | None:
-        try:
-            item = self._dynamodb.get_item(
-                TableName=self._table,
-                Key=to_item({"userName": user_name, "orderDate": order_date}),
-                ConsistentRead=True,
-            )
-        except (BotoCoreError, ClientError) as exc:
-            raise DependencyError(f"order table get failed: {exc}") from exc
-        found = from_item(item.get("Item") or {})
-        return str(found["orderId"]) if "orderId" in found else None
 
     def list_all(self, *, limit: int, page_token: str | None) -> OrderPage:
         kwargs: dict[str, Any] = {"TableName": self._table, "Limit": limit}
         start = tokens.decode(page_token, keys=_KEYS)
         if start is not None:
+            if not ORDER_KEY.match(start["orderKey"]):
+                raise InvalidInputError(_FOREIGN_TOKEN)
             kwargs["ExclusiveStartKey"] = to_item(start)
         try:
             page = self._dynamodb.scan(**kwargs)
@@ -75,17 +55,18 @@ class DynamoOrderRepository:
     def list_for_user(self, user_name: str, *, dates: DateFilter, limit: int, page_token: str | None) -> OrderPage:
         condition = "userName = :u"
         values: dict[str, Any] = {":u": user_name}
+        # orderKey starts with the orderDate, so date prefixes and ranges select on it directly.
         if dates.prefix is not None:
-            condition += " AND begins_with(orderDate, :p)"
+            condition += " AND begins_with(orderKey, :p)"
             values[":p"] = dates.prefix
         elif dates.start is not None and dates.end is not None:
-            condition += " AND orderDate BETWEEN :s AND :e"
+            condition += " AND orderKey BETWEEN :s AND :e"
             values.update({":s": dates.start, ":e": dates.end})
         elif dates.start is not None:
-            condition += " AND orderDate >= :s"
+            condition += " AND orderKey >= :s"
             values[":s"] = dates.start
         elif dates.end is not None:
-            condition += " AND orderDate <= :e"
+            condition += " AND orderKey <= :e"
             values[":e"] = dates.end
         kwargs: dict[str, Any] = {
             "TableName": self._table,
@@ -98,6 +79,9 @@ class DynamoOrderRepository:
         if start is not None:
             if start["userName"] != user_name:
                 raise InvalidInputError("nextToken belongs to a different user")
+            # DynamoDB refuses a start key outside the key condition (a 500 if it got that far).
+            if not ORDER_KEY.match(start["orderKey"]) or not dates.admits(start["orderKey"]):
+                raise InvalidInputError(f"{_FOREIGN_TOKEN}: it belongs to other dates")
             kwargs["ExclusiveStartKey"] = to_item(start)
         try:
             page = self._dynamodb.query(**kwargs)

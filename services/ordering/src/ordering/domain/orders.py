@@ -13,7 +13,7 @@ from ordering.models.order import DateFilter, Order, OrderItem, OrderPage
 from ordering.ports import OrderRepository
 
 #: A date or date-time prefix: 2026, 2026-11, 2026-11-23, 2026-11-23T12, ... 2026-11-23T12:00:00.123, optional Z.
-DATE_PREFIX = r"^\d{4}(-\d{2}(-\d{2}(T\d{2}(:\d{2}(:\d{2}(\.\d{1,3})?)?)?)?)?)?Z?$"
+DATE_PREFIX = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2}(T[0-9]{2}(:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,3})?)?)?)?)?)?Z?$"
 _DATE_PREFIX = re.compile(DATE_PREFIX)
 # Sorts after every character of an ISO timestamp, so "<= to + _AFTER" includes everything that starts with "to".
 _AFTER = "~"
@@ -24,7 +24,7 @@ def _now() -> datetime:
 
 
 def iso_ms(moment: datetime) -> str:
-    """ISO-8601 UTC with millisecond precision and a Z: the orderDate (sort key) format."""
+    """ISO-8601 UTC with millisecond precision and a Z: the orderDate format (and the start of the sort key)."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

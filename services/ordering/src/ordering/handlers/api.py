@@ -6,7 +6,7 @@ from functools import cache
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
-from lambda_common import aws
+from lambda_common import aws, page_token
 from lambda_common.api import SIGNED_IN_RESPONSES, STANDARD_RESPONSES, AdminCaller, CurrentCaller, create_app
 from lambda_common.settings import load_settings
 from mangum import Mangum
@@ -33,8 +33,15 @@ async def get_orders() -> OrderBook:
 
 Orders = Annotated[OrderBook, Depends(get_orders)]
 Limit = Annotated[int, Query(ge=1, le=100)]
-NextToken = Annotated[str | None, Query(min_length=1, max_length=2048)]
+NextToken = Annotated[
+    str | None, Query(min_length=1, max_length=2048, pattern=page_token.PATTERN, description=page_token.DESCRIPTION)
+]
 DateQuery = Annotated[str | None, Query(pattern=DATE_PREFIX, examples=["2026-11-23", "2026-11-23T12:00"])]
+OrderDate = Annotated[
+    DateQuery, Query(description="ISO-8601 UTC date or date-time prefix. Not together with from/to (400).")
+]
+From = Annotated[DateQuery, Query(alias="from", description="Range start (inclusive, a prefix). Not after to (400).")]
+To = Annotated[DateQuery, Query(alias="to", description="Range end (inclusive: every date it prefixes).")]
 
 router = APIRouter(prefix="/order", tags=["order"], responses={**STANDARD_RESPONSES, **SIGNED_IN_RESPONSES})
 
@@ -58,9 +65,9 @@ async def list_user_orders(
     userName: Annotated[str, Path(min_length=1, max_length=128)],  # noqa: N803 - matches the route
     orders: Orders,
     caller: CurrentCaller,
-    orderDate: DateQuery = None,  # noqa: N803 - wire name
-    date_from: Annotated[DateQuery, Query(alias="from")] = None,
-    date_to: Annotated[DateQuery, Query(alias="to")] = None,
+    orderDate: OrderDate = None,  # noqa: N803 - wire name
+    date_from: From = None,
+    date_to: To = None,
     limit: Limit = 20,
     nextToken: NextToken = None,  # noqa: N803 - wire name
 ) -> OrderPage:

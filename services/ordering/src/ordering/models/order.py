@@ -1,13 +1,16 @@
-"""Orders as stored (PK ``userName``, SK ``orderDate``) and returned."""
+"""Orders as stored (PK ``userName``, SK ``orderKey`` = ``<orderDate>#<orderId>``) and returned."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 CENT = Decimal("0.01")
+#: The sort key: the order's date first (so date prefixes and ranges are key conditions), then its unique id.
+ORDER_KEY = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#.+$")
 
 
 def _money_text(value: Decimal) -> str:
@@ -46,8 +49,13 @@ class Order(BaseModel):
     totalPrice: Money  # noqa: N815 - wire name
     receivedAt: str = Field(description="When ordering stored the order (ISO-8601 UTC)")  # noqa: N815 - wire name
 
+    @property
+    def order_key(self) -> str:
+        return f"{self.orderDate}#{self.orderId}"
+
     def to_item(self) -> dict[str, Any]:
         return {
+            "orderKey": self.order_key,
             **self.model_dump(exclude_none=True, exclude={"items"}),
             "items": [item.model_dump(exclude_none=True) for item in self.items],
         }
@@ -68,3 +76,9 @@ class DateFilter(BaseModel):
     prefix: str | None = None
     start: str | None = None
     end: str | None = None
+
+    def admits(self, key: str) -> bool:
+        """``key`` (an orderKey) is one this filter selects."""
+        if self.prefix is not None:
+            return key.startswith(self.prefix)
+        return (self.start is None or key >= self.start) and (self.end is None or key <= self.end)

@@ -6,7 +6,7 @@ from functools import cache, partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from lambda_common import aws
+from lambda_common import aws, page_token
 from lambda_common.api import (
     SIGNED_IN_RESPONSES,
     STANDARD_RESPONSES,
@@ -54,7 +54,10 @@ router = APIRouter(prefix="/product", tags=["product"], responses=STANDARD_RESPO
 async def list_products(
     catalog: Catalog,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    nextToken: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,  # noqa: N803 - wire name
+    nextToken: Annotated[  # noqa: N803 - wire name
+        str | None,
+        Query(min_length=1, max_length=2048, pattern=page_token.PATTERN, description=page_token.DESCRIPTION),
+    ] = None,
     category: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
 ) -> ProductPage:
     return catalog.list(limit=limit, page_token=nextToken, category=category)
