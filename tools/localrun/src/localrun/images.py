@@ -93,7 +93,8 @@ def _platforms() -> list[str]:
 
 
 def _uv() -> str:
-    uv = shutil.which("uv")
+    bootstrapped = repo_root() / ".tools" / "bin" / "uv"  # where scripts/bootstrap.sh puts it
+    uv = shutil.which("uv") or (str(bootstrapped) if bootstrapped.is_file() else None)
     if not uv:
         raise BuildError("uv is not on PATH; run ./test.sh or ./runlocally.sh once to bootstrap the environment")
     return uv
@@ -278,17 +279,17 @@ class ImageAsset:
 
     @property
     def local_tag(self) -> str:
-        return f"cdkasset-{self.hash}"
+        return f"cdkasset-{self.hash.lower()}"
 
     def build_command(self) -> list[str]:
-        """The command cdk-assets runs for this asset (then it tags and pushes the result)."""
-        cmd = ["docker", "build", "--tag", self.local_tag]
-        for key, value in sorted(self.build_args.items()):
+        """The command cdk-assets runs for this asset, in ``directory`` (it then tags and pushes the result)."""
+        cmd = ["docker", "build"]
+        for key, value in self.build_args.items():
             cmd += ["--build-arg", f"{key}={value}"]
-        cmd += ["--file", self.dockerfile]
+        cmd += ["--tag", self.local_tag, "--file", self.dockerfile]
         if self.platform:
             cmd += ["--platform", self.platform]
-        return [*cmd, str(self.directory)]
+        return [*cmd, "."]
 
 
 def read_image_assets(cdk_out: Path) -> list[ImageAsset]:
@@ -312,14 +313,18 @@ def read_image_assets(cdk_out: Path) -> list[ImageAsset]:
     return sorted(found.values(), key=lambda a: (a.service, a.hash))
 
 
-def build_asset(asset: ImageAsset, *, quiet: bool = True) -> str:
-    """Build ``asset`` exactly as `cdk deploy` would and tag it with its service name too; returns that tag."""
+def build_asset(asset: ImageAsset, *, tag: str | None = None, quiet: bool = True) -> str:
+    """Build ``asset`` exactly as `cdk deploy` would (same command, directory and environment as cdk-assets) and tag
+    it ``tag`` (its service name by default) too; returns that tag."""
     cmd = asset.build_command()
     if quiet:
         cmd.insert(2, "-q")
-    _docker(cmd, f"docker build of asset {asset.hash} ({asset.dockerfile})")
-    _docker(["docker", "tag", asset.local_tag, asset.service], f"docker tag {asset.service}")
-    return asset.service
+    # cdk-assets sets this too: BuildKit's default provenance attestations confuse its push.
+    env = os.environ | {"BUILDX_NO_DEFAULT_ATTESTATIONS": "1"}
+    _docker(cmd, f"docker build of asset {asset.hash} ({asset.dockerfile})", cwd=asset.directory, env=env)
+    tag = tag or asset.service
+    _docker(["docker", "tag", asset.local_tag, tag], f"docker tag {tag}")
+    return tag
 
 
 def build_assembly_images(cdk_out: Path, services: list[str] | None = None, *, force: bool = False) -> list[str]:
@@ -329,15 +334,37 @@ def build_assembly_images(cdk_out: Path, services: list[str] | None = None, *, f
     if not assets:
         raise BuildError(f"no image asset of {', '.join(services or [])} in {cdk_out}")
     build_wheelhouse(sorted({a.service for a in assets}), force=force)
-    for asset in assets:
-        base = asset.build_args.get("BASE_IMAGE")
+    for base in sorted({a.build_args.get("BASE_IMAGE", PUBLIC_BASE_IMAGE) for a in assets}):
         if base == OFFLINE_BASE_IMAGE and not image_exists(base):
             _build_offline_base()
+        seed_build_cache(base)
     return [build_asset(asset) for asset in assets]
 
 
-def _docker(cmd: list[str], what: str) -> None:
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+def seed_build_cache(base_image: str, root: Path | None = None) -> None:
+    """Copy .wheelhouse/ into BuildKit's cache that the image builds install from (docker/wheel-cache.Dockerfile):
+    the assets' staged contexts do not carry it, and this machine's builds may not reach the package index."""
+    root = root or repo_root()
+    _docker(
+        [
+            "docker",
+            "build",
+            "-q",
+            "--no-cache",
+            "-t",
+            "lambda-microservices-wheel-cache",
+            "-f",
+            str(root / "docker" / "wheel-cache.Dockerfile"),
+            "--build-arg",
+            f"BASE_IMAGE={base_image}",
+            str(wheelhouse_dir(root)),
+        ],
+        "seeding the build cache from .wheelhouse/",
+    )
+
+
+def _docker(cmd: list[str], what: str, *, cwd: Path | None = None, env: dict[str, str] | None = None) -> None:
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env=env)
     if proc.returncode != 0:
         raise BuildError(f"{what} failed:\n{proc.stderr.strip()[-3000:]}")
 
