@@ -24,9 +24,11 @@ def asset_exclude(service: str) -> list[str]:
         ".wheelhouse",
         "services/*",
         f"!services/{service}",
-        f"services/{service}/events",
-        f"services/{service}/samples",
-        f"services/{service}/README.md",
+        # (the negation re-includes all of the service folder: what .dockerignore keeps out of it goes again)
+        "services/*/events",
+        "services/*/samples",
+        "services/*/tests",
+        "services/*/README.md",
         "**/__pycache__",
         "**/*.pyc",
     ]

@@ -30,9 +30,13 @@ def _stack(outdir: Path, context: dict[str, Any] | None = None) -> cdk.Stack:
     return cdk.Stack(cdk.App(outdir=str(outdir), context=ctx), "TestStack")
 
 
+DOCKERIGNORE = config.REPO_ROOT / ".dockerignore"
+
+
 def _fake_repo(root: Path) -> None:
     """A repository with two services, the shared library, the lock, and the clutter a working copy collects."""
-    (root / ".dockerignore").write_text((config.REPO_ROOT / ".dockerignore").read_text())
+    (root / ".dockerignore").parent.mkdir(parents=True, exist_ok=True)
+    (root / ".dockerignore").write_text(DOCKERIGNORE.read_text())
     for rel in (
         "pyproject.toml",
         "uv.lock",

@@ -380,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--cdk-out", type=Path, default=Path("cdk.out"), help="assets: the cloud assembly")
     parser.add_argument("--force", action="store_true", help="refill the wheelhouse even when up to date")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     try:
         names = known_services() if args.all or not args.services else args.services
         if args.action == "list":
