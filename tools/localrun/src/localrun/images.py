@@ -243,8 +243,6 @@ def docker_build_command(name: str, base_image: str, tag: str, root: Path | None
         tag,
         "--build-arg",
         f"BASE_IMAGE={base_image}",
-        "--label",
-        f"io.lambda-microservices.base={base_image}",
         str(root),
     ]
 
