@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from localrun.images import build_assembly_images, local_base_image, read_image_assets
 from localrun.instance import FunctionSpec, start_instance
-
-from infra.assembly import synth_app
+from localrun.topology import synthesise
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -31,17 +30,20 @@ def _inspect(image: str, fmt: str) -> str:
     return proc.stdout.strip()
 
 
-def test_the_deployed_image_of_backtosource_answers_the_seed_event(tmp_path: Path) -> None:
-    # GIVEN the stack synthesised as `cdk deploy` synthesises it (on this machine's base image)
-    assembly = synth_app(
-        tmp_path / "cdk.out", only=["EventBridgeServicesStack"], context={"baseImage": local_base_image()}
-    )
-    (asset,) = [a for a in read_image_assets(assembly.outdir) if a.service == "backtosource"]
+def test_the_deployed_image_of_backtosource_answers_the_seed_event(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the stack synthesised as `cdk deploy` synthesises it (in a subprocess, on this machine's base image)
+    monkeypatch.setenv("BASE_IMAGE", local_base_image())
+    cdk_out = tmp_path / "cdk.out"
+    synthesise(cdk_out, ["EventBridgeServicesStack"])
+    (asset,) = [a for a in read_image_assets(cdk_out) if a.service == "backtosource"]
     assert asset.platform == "linux/amd64" and asset.dockerfile == "services/backtosource/Dockerfile"
     # WHEN its image asset is built with the CLI's command from the staged directory, and run with the function's
     # command from the template (ImageConfig), under RIE
-    build_assembly_images(assembly.outdir, ["backtosource"])
-    function = _function_using(assembly.template("EventBridgeServicesStack"), asset.hash)
+    build_assembly_images(cdk_out, ["backtosource"])
+    template = json.loads((cdk_out / "EventBridgeServicesStack.template.json").read_text())
+    function = _function_using(template, asset.hash)
     (handler,) = function["ImageConfig"]["Command"]
     spec = FunctionSpec(
         name="backtosource", service="backtosource", handler=handler, timeout_s=10, image=asset.local_tag
