@@ -7,8 +7,8 @@
 #   ./runlocally.sh SERVICE               one service under RIE on http://127.0.0.1:9000 (the seed's loop)
 #       [--handler NAME] [--docker|--process] [--port N] [--base IMAGE] [--env K=V]
 #
-# Docker mode (when an engine answers) builds each service image; process mode runs the same handlers with the
-# same RIE as local processes. Everything it needs (uv, .venv, the aws-cdk CLI, RIE) is set up on first run.
+# Docker mode (when an engine answers) builds each service image from cdk.out's image assets, as `cdk deploy`
+# would; process mode runs the same handlers with the same RIE as local processes. Everything it needs (uv, .venv, the aws-cdk CLI, RIE) is set up on first run.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -43,6 +43,11 @@ fi
 # Reject bad options now, not after a synth and image builds.
 python -c 'import sys; from localrun.topology import parse_args; parse_args(sys.argv[1:])' --mode "$mode" "${args[@]}"
 
+if [[ "$mode" == docker ]]; then
+  # The images' BASE_IMAGE build argument is synthesised into the assembly: the public Python image when it is
+  # here or can be pulled, else the offline Debian base (built when missing). $BASE_IMAGE chooses.
+  BASE_IMAGE=$(python -m localrun.images base); export BASE_IMAGE
+fi
 echo "synthesising the CDK app into cdk.out ..."
 synth_log=$(mktemp)
 if ! node_modules/.bin/cdk synth -q >"$synth_log" 2>&1; then
@@ -61,8 +66,10 @@ if unknown:
 print(" ".join(sorted({svc for s in wanted for svc in STACK_SERVICES[s]})))
 PY
 )
-  echo "building images: $services"
-  python -m localrun.images build $services
+  # Built from cdk.out's image assets with the CLI's own `docker build` arguments: what runs here is what
+  # `cdk deploy` would push.
+  echo "building images from cdk.out's image assets (base $BASE_IMAGE): $services"
+  python -m localrun.images assets --cdk-out cdk.out $services
 fi
 
 exec python -m localrun.topology --mode "$mode" "${args[@]}"

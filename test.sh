@@ -3,8 +3,10 @@
 #   1. lint      ruff + mypy --strict
 #   2. tests     unit, integration, contract and infra tests (no Docker)
 #   3. py3.12    unit, integration and contract tests again on Python 3.12, when python3.12 exists
-#   4. docker    builds the offline base image and every service image, then the tests that invoke built
-#                images through RIE and drive the whole local topology (tests/docker, tests/e2e)
+#   4. deploy    scripts/rehearse-deploy.sh: what `cdk deploy --all` does up to its AWS calls (synth + cdk-nag,
+#                cfn-lint, every image asset built from cdk.out as the CLI builds it, on the offline base in CI)
+#   5. docker    the tests that invoke those images through RIE and drive the whole local topology
+#                (tests/docker, tests/e2e)
 #
 #   ./test.sh            everything; the docker phase runs when an engine answers (always in CI, where it is
 #                        installed and started if missing, and a missing engine fails the run)
@@ -17,7 +19,7 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --fast) fast=1 ;;
     --) shift; pytest_args=("$@"); break ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -76,11 +78,13 @@ elif ! docker info >/dev/null 2>&1; then
   exit 0
 fi
 
-begin images
-# CI and air-gapped machines build on the offline base; elsewhere BASE_IMAGE may name any python3 image.
+begin deploy
+# The deploy rehearsal: synth with cdk-nag, cfn-lint, and every image asset built as `cdk deploy` builds it (from
+# cdk.out); the images the Docker tests and the local runner use are those. CI and air-gapped machines build on
+# the offline base; elsewhere BASE_IMAGE may name any python3 image.
 if [[ "${CI:-}" == true ]]; then export BASE_IMAGE="${BASE_IMAGE:-lambda-base:bookworm}"; fi
-python -m localrun.images build --all
-end images
+scripts/rehearse-deploy.sh
+end deploy
 
 begin docker
 pytest -m "docker or e2e" "${pytest_args[@]}"

@@ -88,8 +88,7 @@ def alarm_email(scope: Construct) -> str | None:
 
 
 def architecture(scope: Construct) -> str:
-    """CPU architecture of every function and its image: x86_64 (default) or arm64 (e.g. deploying from an arm64
-    machine whose wheelhouses hold aarch64 wheels; Graviton is also cheaper)."""
+    """CPU architecture of every function and its image: x86_64 (default) or arm64 (Graviton, cheaper)."""
     value = str(scope.node.try_get_context(CTX_ARCHITECTURE) or "x86_64")
     if value not in ARCHITECTURES:
         raise ValueError(f"context {CTX_ARCHITECTURE} must be one of {ARCHITECTURES}, got {value!r}")

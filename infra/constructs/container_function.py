@@ -15,21 +15,24 @@ from constructs import Construct
 
 from infra import config
 
-# Kept out of the image build context (and out of the asset hash, so synth stays deterministic as caches come and go).
-ASSET_EXCLUDE = [
-    ".venv",
-    "**/.venv",
-    "**/__pycache__",
-    "**/*.pyc",
-    ".pytest_cache",
-    ".mypy_cache",
-    ".ruff_cache",
-    "**/*.egg-info",
-    "tests",
-    "cdk.out",
-    "node_modules",
-    "events",
-]
+
+def asset_exclude(service: str) -> list[str]:
+    """What CDK leaves out of ``service``'s image asset, on top of the repository's .dockerignore (which CDK reads
+    first): the other services, so a change to one service re-hashes and rebuilds only its own image, and the local
+    wheelhouse, so the hash (and synth) is the same on every machine whether or not one was prepared."""
+    return [
+        ".wheelhouse",
+        "services/*",
+        f"!services/{service}",
+        # (the negation re-includes all of the service folder: what .dockerignore keeps out of it goes again)
+        "services/*/events",
+        "services/*/samples",
+        "services/*/tests",
+        "services/*/README.md",
+        "**/__pycache__",
+        "**/*.pyc",
+    ]
+
 
 # Template metadata the local runner reads to map a function back to its service folder and entrypoint.
 METADATA_KEY = "lambda-microservices:service"
@@ -61,7 +64,7 @@ class ContainerFunction(Construct):
         dead_letter_queue: sqs.IQueue | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        directory = config.service_dir(service)
+        dockerfile = config.service_dir(service) / "Dockerfile"
         self.service = service
         self.handler = handler
         self.timeout = timeout
@@ -86,11 +89,13 @@ class ContainerFunction(Construct):
         self.function = lambda_.DockerImageFunction(
             self,
             "Function",
+            # The context is the repository root (uv.lock, libs/), as for `docker build -f services/<svc>/Dockerfile .`
             code=lambda_.DockerImageCode.from_image_asset(
-                directory=str(directory),
+                directory=str(config.REPO_ROOT),
+                file=str(dockerfile.relative_to(config.REPO_ROOT)),
                 cmd=[handler],
                 build_args={"BASE_IMAGE": config.base_image(self)},
-                exclude=ASSET_EXCLUDE,
+                exclude=asset_exclude(service),
                 # Image platform and function architecture always agree (context `architecture`), whatever the
                 # machine that builds the image.
                 platform=platform,

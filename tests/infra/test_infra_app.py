@@ -58,14 +58,20 @@ def test_synth_writes_one_template_per_buildable_stack(synthesized: Assembly) ->
 def test_two_synths_produce_identical_templates_and_asset_manifests(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # GIVEN a frozen copy of services/ (other engineers and wheelhouse builds change the real one meanwhile; the
-    # wheelhouses are left out, they are only hashed) and two synths of it
-    frozen = tmp_path / "services"
-    shutil.copytree(
-        config.SERVICES_DIR, frozen, ignore=shutil.ignore_patterns(".wheelhouse", ".venv", "__pycache__", "tests")
-    )
-    monkeypatch.setattr(config, "SERVICES_DIR", frozen)
+    # GIVEN a frozen copy of what the image assets hash (other engineers change the real checkout meanwhile), and two
+    # synths of it, the second after a local wheelhouse appeared (the hashes must not depend on it)
+    frozen = tmp_path / "repo"
+    for rel in (".dockerignore", "pyproject.toml", "uv.lock", "docker/install-service.sh"):
+        (frozen / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO_ROOT / rel, frozen / rel)
+    clutter = shutil.ignore_patterns(".venv", "__pycache__", "tests", "*.egg-info")
+    shutil.copytree(REPO_ROOT / "libs", frozen / "libs", ignore=clutter)
+    shutil.copytree(config.SERVICES_DIR, frozen / "services", ignore=clutter)
+    monkeypatch.setattr(config, "REPO_ROOT", frozen)
+    monkeypatch.setattr(config, "SERVICES_DIR", frozen / "services")
     first = synth_app(tmp_path / "first")
+    (frozen / ".wheelhouse").mkdir()
+    (frozen / ".wheelhouse" / "dep-1.0-py3-none-any.whl").write_text("machine-local")
     second = synth_app(tmp_path / "second")
     # THEN templates and asset manifests (image hashes, build args) are byte-for-byte equal
     for pattern in ("*.template.json", "*.assets.json"):

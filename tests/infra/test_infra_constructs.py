@@ -30,40 +30,72 @@ def _stack(outdir: Path, context: dict[str, Any] | None = None) -> cdk.Stack:
     return cdk.Stack(cdk.App(outdir=str(outdir), context=ctx), "TestStack")
 
 
-def _fake_service(root: Path, name: str) -> Path:
-    folder = root / name
+DOCKERIGNORE = config.REPO_ROOT / ".dockerignore"
+
+
+def _fake_repo(root: Path) -> None:
+    """A repository with two services, the shared library, the lock, and the clutter a working copy collects."""
+    (root / ".dockerignore").parent.mkdir(parents=True, exist_ok=True)
+    (root / ".dockerignore").write_text(DOCKERIGNORE.read_text())
     for rel in (
-        "Dockerfile",
         "pyproject.toml",
-        f"src/{name}/handler.py",
+        "uv.lock",
+        "docker/install-service.sh",
+        "docker/build-base-image.sh",
+        "libs/common/pyproject.toml",
+        "libs/common/src/lambda_common/x.py",
+        "libs/common/src/lambda_common/__pycache__/x.cpython-311.pyc",
+        "tools/localrun/pyproject.toml",
+        "tools/localrun/src/localrun/x.py",
+        *(
+            f"services/{name}/{rel}"
+            for name in ("svc", "other")
+            for rel in ("Dockerfile", "pyproject.toml", f"src/{name}/handler.py", "events/hello.json", "README.md")
+        ),
+        "services/svc/tests/test_x.py",
         ".wheelhouse/dep-1.0-py3-none-any.whl",
-        "tests/test_x.py",
         ".venv/lib/site.py",
-        f"src/{name}/__pycache__/handler.cpython-311.pyc",
-        "events/hello.json",
+        "node_modules/aws-cdk/index.js",
+        "cdk.out/x.template.json",
+        "tests/unit/test_x.py",
+        "README.md",
     ):
-        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-        (folder / rel).write_text(rel)
-    return folder
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(rel)
 
 
-def test_container_function_builds_the_service_folder_without_local_clutter(
+def test_container_function_builds_from_the_repository_root_with_only_what_its_image_needs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # GIVEN a service folder with a venv, caches, tests and a wheelhouse
-    monkeypatch.setattr(config, "SERVICES_DIR", tmp_path / "services")
-    _fake_service(tmp_path / "services", "svc")
+    # GIVEN a repository with two services, caches, tests, node_modules and a local wheelhouse
+    monkeypatch.setattr(config, "REPO_ROOT", tmp_path / "repo")
+    monkeypatch.setattr(config, "SERVICES_DIR", tmp_path / "repo" / "services")
+    _fake_repo(tmp_path / "repo")
     stack = _stack(tmp_path / "out")
-    # WHEN it becomes a ContainerFunction and the app is synthesised
+    # WHEN one service becomes a ContainerFunction and the app is synthesised
     ContainerFunction(stack, "Fn", service="svc", handler="svc.handler.handler")
     assembly = stack.node.root.synth()  # type: ignore[attr-defined]
-    # THEN the staged Docker context keeps the Dockerfile, sources and wheelhouse, and nothing else
+    # THEN the staged context is what `docker build -f services/svc/Dockerfile .` needs: the workspace's
+    # pyproject files, the lock, the library, this service's sources and the install script; not the other service,
+    # the wheelhouse (machine-local: it would change the hash), tests, caches or sample events
     manifest = json.loads((Path(assembly.directory) / "TestStack.assets.json").read_text())
     (image,) = manifest["dockerImages"].values()
     staged = Path(assembly.directory) / image["source"]["directory"]
     files = {str(p.relative_to(staged)) for p in staged.rglob("*") if p.is_file()}
-    assert files == {"Dockerfile", "pyproject.toml", "src/svc/handler.py", ".wheelhouse/dep-1.0-py3-none-any.whl"}
-    # AND the image is built with the default base image, for the platform Lambda runs
+    assert files == {
+        ".dockerignore",
+        "pyproject.toml",
+        "uv.lock",
+        "docker/install-service.sh",
+        "libs/common/pyproject.toml",
+        "libs/common/src/lambda_common/x.py",
+        "tools/localrun/pyproject.toml",
+        "services/svc/Dockerfile",
+        "services/svc/pyproject.toml",
+        "services/svc/src/svc/handler.py",
+    }
+    # AND the image is built from the service's Dockerfile, with the default base image, for the platform Lambda runs
+    assert image["source"]["dockerFile"] == "services/svc/Dockerfile"
     assert image["source"]["dockerBuildArgs"] == {"BASE_IMAGE": config.DEFAULT_BASE_IMAGE}
     assert image["source"]["platform"] == "linux/amd64"
 

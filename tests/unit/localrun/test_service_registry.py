@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from localrun.images import BuildError, _workspace_dependencies, known_services, load_service, repo_root
+from localrun.images import BuildError, known_services, load_service, repo_root, uv_version
 
 
 def test_every_service_folder_is_known_and_declares_its_entrypoints() -> None:
@@ -20,8 +22,10 @@ def test_unknown_service_error_lists_known_ones() -> None:
         load_service("nosuchservice")
 
 
-def test_wheelhouse_includes_workspace_dependencies() -> None:
-    assert _workspace_dependencies(load_service("backtosource"), repo_root()) == ["backtosource", "lambda-common"]
+def test_images_read_uv_lock_with_the_uv_the_repository_bootstraps() -> None:
+    # GIVEN the uv pinned for image builds and the one scripts/bootstrap.sh installs / THEN they are the same version
+    bootstrap = (repo_root() / "scripts" / "bootstrap.sh").read_text()
+    assert re.search(r"^UV_VERSION=(\S+)$", bootstrap, re.MULTILINE).group(1) == uv_version()  # type: ignore[union-attr]
 
 
 def test_dockerfile_cmd_matches_declared_handler() -> None:
@@ -29,4 +33,8 @@ def test_dockerfile_cmd_matches_declared_handler() -> None:
         svc = load_service(name)
         dockerfile = (svc.path / "Dockerfile").read_text()
         assert f'CMD ["{svc.handler}"]' in dockerfile, name
-        assert "ARG BASE_IMAGE" in dockerfile and "--no-index" in dockerfile, name
+        assert "ARG BASE_IMAGE" in dockerfile, name
+        # the one install path, run with the repository root as the context and BuildKit's cache
+        assert f"sh /src/docker/install-service.sh {name} /var/task" in dockerfile, name
+        assert "--mount=type=cache" in dockerfile, name
+        assert f"docker build -f services/{name}/Dockerfile -t {name} ." in dockerfile, name

@@ -1,18 +1,24 @@
-"""Service registry, host-built wheelhouses and Docker image builds.
+"""Service registry, the wheelhouse, and Docker image builds: from the repository, or from the cloud assembly's
+image assets exactly as `cdk deploy` builds them.
 
-Images install their Python dependencies only from ``services/<svc>/.wheelhouse/``, which this module fills on
-the host (``pip download`` of the locked third-party wheels for every supported Python, plus wheels built from the
-workspace's own packages). A ``docker build`` therefore needs no network, whatever base image it uses.
+Every image builds from the repository root with its service's Dockerfile (``docker build -f
+services/<svc>/Dockerfile .``), which installs what uv.lock pins (docker/install-service.sh). ``.wheelhouse/``
+(filled here: ``pip download`` of those wheels for every supported Python, and uv's) lets that build run with no
+package index; the local runner and the tests build the assembly's assets (``cdk.out/*.assets.json``: staged
+context, Dockerfile, build arguments, platform), so what runs locally is what `cdk deploy` would push.
 
-Usage: ``python -m localrun.images {list|wheelhouse|build} [SERVICE ...|--all] [--base IMAGE]``
+Usage: ``python -m localrun.images {list|wheelhouse|build|assets|base} [SERVICE ...|--all] [--base IMAGE]
+[--cdk-out DIR]``
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -28,8 +34,7 @@ PUBLIC_BASE_IMAGE = "python:3.12-slim-bookworm"
 OFFLINE_BASE_IMAGE = "lambda-base:bookworm"
 # The public base has Python 3.12; the offline Debian base has 3.11. The wheelhouse serves both.
 PYTHON_VERSIONS = ("3.11", "3.12")
-# A fixed timestamp so rebuilt local wheels are byte-identical (stable CDK asset hashes).
-SOURCE_DATE_EPOCH = "1704067200"
+INSTALL_SCRIPT = "docker/install-service.sh"
 
 
 class BuildError(RuntimeError):
@@ -88,18 +93,58 @@ def _platforms() -> list[str]:
 
 
 def _uv() -> str:
-    uv = shutil.which("uv")
+    bootstrapped = repo_root() / ".tools" / "bin" / "uv"  # where scripts/bootstrap.sh puts it
+    uv = shutil.which("uv") or (str(bootstrapped) if bootstrapped.is_file() else None)
     if not uv:
         raise BuildError("uv is not on PATH; run ./test.sh or ./runlocally.sh once to bootstrap the environment")
     return uv
 
 
-def build_wheelhouse(name: str, root: Path | None = None, *, force: bool = False) -> Path:
-    """Fill services/<name>/.wheelhouse; skipped when the lock and sources have not changed since last time."""
+def uv_version(root: Path | None = None) -> str:
+    """The uv version the image builds use to read uv.lock (pinned in docker/install-service.sh)."""
+    script = (root or repo_root()) / INSTALL_SCRIPT
+    found = re.search(r"^uv_version=(\S+)$", script.read_text(), re.MULTILINE)
+    if not found:
+        raise BuildError(f"{script} does not pin uv_version")
+    return found.group(1)
+
+
+def wheelhouse_dir(root: Path | None = None) -> Path:
+    return (root or repo_root()) / ".wheelhouse"
+
+
+def build_wheelhouse(names: list[str], root: Path | None = None, *, force: bool = False) -> Path:
+    """Fill the repository's .wheelhouse/ with every wheel the images of ``names`` install (as uv.lock pins them, for
+    each supported Python) and uv's own wheel, so their `docker build` needs no package index. Skipped per service
+    when its locked requirements have not changed since last time."""
     root = root or repo_root()
-    svc = load_service(name, root)
-    out = svc.path / ".wheelhouse"
-    requirements = _run(
+    out = wheelhouse_dir(root)
+    out.mkdir(exist_ok=True)
+    pool = wheel_pool()
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in names:
+            svc = load_service(name, root)
+            requirements = _locked_requirements(svc, root)
+            digest = hashlib.sha256(f"{requirements}\nuv=={uv_version(root)}".encode()).hexdigest()
+            stamp = out / f".stamp-{name}"
+            if not force and stamp.exists() and stamp.read_text() == digest:
+                continue
+            req_file = Path(tmp) / f"{name}.txt"
+            req_file.write_text(f"{requirements}\nuv=={uv_version(root)}\n")
+            for version in PYTHON_VERSIONS:
+                # Offline from the shared pool first; the package index is asked only for wheels the pool lacks.
+                try:
+                    _pip_download(req_file, version, out, find_links=pool)
+                except BuildError:
+                    _pip_download(req_file, version, pool)
+                    _pip_download(req_file, version, out, find_links=pool)
+            stamp.write_text(digest)
+    return out
+
+
+def _locked_requirements(svc: Service, root: Path) -> str:
+    """The third-party requirements uv.lock pins for ``svc`` (what docker/install-service.sh installs)."""
+    return _run(
         [
             _uv(),
             "export",
@@ -114,40 +159,6 @@ def build_wheelhouse(name: str, root: Path | None = None, *, force: bool = False
         ],
         cwd=root,
     )
-    stamp = hashlib.sha256(requirements.encode())
-    for src in sorted(
-        [
-            *(root / "libs").rglob("*.py"),
-            *(root / "libs").rglob("pyproject.toml"),
-            *(svc.path / "src").rglob("*.py"),
-            svc.path / "pyproject.toml",
-        ]
-    ):
-        stamp.update(str(src.relative_to(root)).encode())
-        stamp.update(src.read_bytes())
-    digest = stamp.hexdigest()
-    if not force and (out / ".stamp").exists() and (out / ".stamp").read_text() == digest:
-        return out
-
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
-    pool = wheel_pool()
-    with tempfile.TemporaryDirectory() as tmp:
-        req_file = Path(tmp) / "requirements.txt"
-        req_file.write_text(requirements)
-        for version in PYTHON_VERSIONS:
-            # Offline from the shared pool first; the package index is asked only for wheels the pool lacks.
-            try:
-                _pip_download(req_file, version, out, find_links=pool)
-            except BuildError:
-                _pip_download(req_file, version, pool)
-                _pip_download(req_file, version, out, find_links=pool)
-    env = os.environ | {"SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
-    # The service's own wheel and every workspace package it depends on (lambda-common today).
-    for package in _workspace_dependencies(svc, root):
-        _run([_uv(), "build", "--wheel", "--package", package, "--out-dir", str(out), "-q"], cwd=root, env=env)
-    (out / ".stamp").write_text(digest)
-    return out
 
 
 def wheel_pool() -> Path:
@@ -181,24 +192,6 @@ def _pip_download(requirements: Path, version: str, dest: Path, *, find_links: P
     for plat in _platforms():
         cmd += ["--platform", plat]
     _run(cmd)
-
-
-def _workspace_dependencies(svc: Service, root: Path) -> list[str]:
-    members = {}
-    for pyproject in [*root.glob("libs/*/pyproject.toml"), *root.glob("services/*/pyproject.toml")]:
-        meta = tomllib.loads(pyproject.read_text())
-        members[meta["project"]["name"]] = meta["project"].get("dependencies", [])
-    wanted, todo = [], [svc.package]
-    while todo:
-        package = todo.pop()
-        if package in wanted:
-            continue
-        wanted.append(package)
-        for dep in members.get(package, []):
-            dep_name = dep.split("[")[0].split(">")[0].split("=")[0].split("<")[0].strip()
-            if dep_name in members:
-                todo.append(dep_name)
-    return wanted
 
 
 def local_base_image() -> str:
@@ -237,58 +230,177 @@ def _build_offline_base() -> None:
         raise BuildError(f"{script} failed; see its output above")
 
 
-def build_image(name: str, base_image: str, root: Path | None = None, *, tag: str | None = None) -> str:
-    """Build services/<name>'s image on ``base_image``; returns the tag (the service name by default)."""
+def docker_build_command(name: str, base_image: str, tag: str, root: Path | None = None) -> list[str]:
+    """`docker build` of a service from the repository root, as the README gives it."""
     root = root or repo_root()
-    svc = load_service(name, root)
-    build_wheelhouse(name, root)
-    tag = tag or svc.name
-    proc = subprocess.run(
+    return [
+        "docker",
+        "build",
+        "-q",
+        "-f",
+        f"services/{name}/Dockerfile",
+        "-t",
+        tag,
+        "--build-arg",
+        f"BASE_IMAGE={base_image}",
+        str(root),
+    ]
+
+
+def build_image(name: str, base_image: str, root: Path | None = None, *, tag: str | None = None) -> str:
+    """Build services/<name>'s image on ``base_image`` (wheelhouse first, so no index is needed); returns the tag."""
+    root = root or repo_root()
+    load_service(name, root)
+    build_wheelhouse([name], root)
+    tag = tag or name
+    _docker(docker_build_command(name, base_image, tag, root), f"docker build of {name}")
+    return tag
+
+
+@dataclass(frozen=True)
+class ImageAsset:
+    """A Docker image asset of the cloud assembly, as `cdk deploy` builds it (cdk-assets)."""
+
+    hash: str
+    directory: Path  # the staged build context in cdk.out
+    dockerfile: str  # relative to ``directory``
+    build_args: dict[str, str]
+    platform: str | None
+
+    @property
+    def service(self) -> str:
+        """services/<svc>/Dockerfile -> <svc>."""
+        parts = Path(self.dockerfile).parts
+        if len(parts) != 3 or parts[0] != "services":
+            raise BuildError(f"asset {self.hash}: {self.dockerfile} is not a service Dockerfile")
+        return parts[1]
+
+    @property
+    def local_tag(self) -> str:
+        return f"cdkasset-{self.hash.lower()}"
+
+    def build_command(self) -> list[str]:
+        """The command cdk-assets runs for this asset, in ``directory`` (it then tags and pushes the result)."""
+        cmd = ["docker", "build"]
+        for key, value in self.build_args.items():
+            cmd += ["--build-arg", f"{key}={value}"]
+        cmd += ["--tag", self.local_tag, "--file", self.dockerfile]
+        if self.platform:
+            cmd += ["--platform", self.platform]
+        return [*cmd, "."]
+
+
+def read_image_assets(cdk_out: Path) -> list[ImageAsset]:
+    """Every Docker image asset in the assembly's asset manifests (``*.assets.json``), once each."""
+    found: dict[str, ImageAsset] = {}
+    manifests = sorted(cdk_out.glob("*.assets.json"))
+    if not manifests:
+        raise BuildError(f"no asset manifests in {cdk_out}: synthesise the CDK app first (npx cdk synth)")
+    for manifest in manifests:
+        for asset_hash, entry in json.loads(manifest.read_text()).get("dockerImages", {}).items():
+            source = entry["source"]
+            if "directory" not in source:
+                raise BuildError(f"{manifest.name}: image asset {asset_hash} is not built from a directory")
+            found[asset_hash] = ImageAsset(
+                hash=asset_hash,
+                directory=(cdk_out / source["directory"]).resolve(),
+                dockerfile=source.get("dockerFile", "Dockerfile"),
+                build_args=dict(source.get("dockerBuildArgs", {})),
+                platform=source.get("platform"),
+            )
+    return sorted(found.values(), key=lambda a: (a.service, a.hash))
+
+
+def build_asset(asset: ImageAsset, *, tag: str | None = None, quiet: bool = True) -> str:
+    """Build ``asset`` exactly as `cdk deploy` would (same command, directory and environment as cdk-assets) and tag
+    it ``tag`` (its service name by default) too; returns that tag."""
+    cmd = asset.build_command()
+    if quiet:
+        cmd.insert(2, "-q")
+    # cdk-assets sets this too: BuildKit's default provenance attestations confuse its push.
+    env = os.environ | {"BUILDX_NO_DEFAULT_ATTESTATIONS": "1"}
+    _docker(cmd, f"docker build of asset {asset.hash} ({asset.dockerfile})", cwd=asset.directory, env=env)
+    tag = tag or asset.service
+    _docker(["docker", "tag", asset.local_tag, tag], f"docker tag {tag}")
+    return tag
+
+
+def build_assembly_images(cdk_out: Path, services: list[str] | None = None, *, force: bool = False) -> list[str]:
+    """Build the image assets of ``cdk_out`` (those of ``services``, or all) as `cdk deploy` would, after filling
+    the wheelhouse so that no index is needed; returns the service tags."""
+    assets = [a for a in read_image_assets(cdk_out) if services is None or a.service in services]
+    if not assets:
+        raise BuildError(f"no image asset of {', '.join(services or [])} in {cdk_out}")
+    build_wheelhouse(sorted({a.service for a in assets}), force=force)
+    for base in sorted({a.build_args.get("BASE_IMAGE", PUBLIC_BASE_IMAGE) for a in assets}):
+        if base == OFFLINE_BASE_IMAGE and not image_exists(base):
+            _build_offline_base()
+        seed_build_cache(base)
+    return [build_asset(asset) for asset in assets]
+
+
+def seed_build_cache(base_image: str, root: Path | None = None) -> None:
+    """Copy .wheelhouse/ into BuildKit's cache that the image builds install from (docker/wheel-cache.Dockerfile):
+    the assets' staged contexts do not carry it, and this machine's builds may not reach the package index."""
+    root = root or repo_root()
+    _docker(
         [
             "docker",
             "build",
             "-q",
+            "--no-cache",
             "-t",
-            tag,
+            "lambda-microservices-wheel-cache",
+            "-f",
+            str(root / "docker" / "wheel-cache.Dockerfile"),
             "--build-arg",
             f"BASE_IMAGE={base_image}",
-            "--label",
-            f"io.lambda-microservices.base={base_image}",
-            str(svc.path),
+            str(wheelhouse_dir(root)),
         ],
-        capture_output=True,
-        text=True,
+        "seeding the build cache from .wheelhouse/",
     )
+
+
+def _docker(cmd: list[str], what: str, *, cwd: Path | None = None, env: dict[str, str] | None = None) -> None:
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env=env)
     if proc.returncode != 0:
-        raise BuildError(f"docker build of {name} failed:\n{proc.stderr.strip()[-3000:]}")
-    return tag
+        raise BuildError(f"{what} failed:\n{proc.stderr.strip()[-3000:]}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m localrun.images", description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=("list", "wheelhouse", "build"))
+    parser.add_argument("action", choices=("list", "wheelhouse", "build", "assets", "base"))
     parser.add_argument("services", nargs="*")
     parser.add_argument("--all", action="store_true", help="every service under services/")
     parser.add_argument(
         "--base",
         help=f"base image (default: $BASE_IMAGE, else {PUBLIC_BASE_IMAGE}, else the offline {OFFLINE_BASE_IMAGE})",
     )
-    parser.add_argument("--force", action="store_true", help="rebuild wheelhouses even when up to date")
-    args = parser.parse_args(argv)
+    parser.add_argument("--cdk-out", type=Path, default=Path("cdk.out"), help="assets: the cloud assembly")
+    parser.add_argument("--force", action="store_true", help="refill the wheelhouse even when up to date")
+    args = parser.parse_intermixed_args(argv)
     try:
         names = known_services() if args.all or not args.services else args.services
         if args.action == "list":
             print("\n".join(names))
-            return 0
-        base = resolve_base_image(args.base) if args.action == "build" else ""
-        for name in names:
+        elif args.action == "base":
+            print(resolve_base_image(args.base))
+        elif args.action == "wheelhouse":
             started = time.monotonic()
-            if args.action == "wheelhouse":
-                path = build_wheelhouse(name, force=args.force)
-                print(f"{name}: wheelhouse {path} ({time.monotonic() - started:.1f} s)")
-            else:
-                if args.force:
-                    build_wheelhouse(name, force=True)
+            path = build_wheelhouse(names, force=args.force)
+            print(f"wheelhouse {path} for {', '.join(names)} ({time.monotonic() - started:.1f} s)")
+        elif args.action == "assets":
+            started = time.monotonic()
+            tags = build_assembly_images(args.cdk_out, args.services or None, force=args.force)
+            print(
+                f"built {len(tags)} image asset(s) of {args.cdk_out} as cdk deploy would: {', '.join(tags)} "
+                f"({time.monotonic() - started:.1f} s)"
+            )
+        else:
+            base = resolve_base_image(args.base)
+            build_wheelhouse(names, force=args.force)
+            for name in names:
+                started = time.monotonic()
                 tag = build_image(name, base)
                 print(f"{name}: image {tag} on {base} ({time.monotonic() - started:.1f} s)")
     except BuildError as exc:

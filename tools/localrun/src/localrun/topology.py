@@ -298,7 +298,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--build-images",
         action="store_true",
-        help="docker mode: build missing service images first (on $BASE_IMAGE or a local base image)",
+        help="docker mode: build missing service images first, from the assembly's image assets",
     )
     return p.parse_args(argv)
 
@@ -317,16 +317,15 @@ def synthesise(outdir: Path, stacks: list[str]) -> None:
         raise RuntimeError(f"synth failed:\n{proc.stderr.strip()[-3000:]}")
 
 
-def check_images(topology: Topology, build: bool) -> list[str]:
-    """Docker mode: the service images that are missing (after building them, with ``build``). Never pulls."""
+def check_images(topology: Topology, build: bool, cdk_out: Path) -> list[str]:
+    """Docker mode: the service images that are missing (after building them from the assembly's image assets, as
+    `cdk deploy` would, with ``build``). Never pulls."""
     missing = sorted({fn.service for fn in topology.functions if not image_exists(fn.service)})
     if missing and build:
-        from localrun.images import build_image, local_base_image
+        from localrun.images import build_assembly_images
 
-        base = local_base_image()
-        for service in missing:
-            say(f"localrun: building image {service} on {base} ...")
-            build_image(service, base)
+        say(f"localrun: building image(s) {', '.join(missing)} from the image assets of {cdk_out} ...")
+        build_assembly_images(cdk_out, missing)
         missing = [s for s in missing if not image_exists(s)]
     return missing
 
@@ -350,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         topology = read_assembly(Path(args.cdk_out), stacks or None, endpoint=endpoint)
         mode = resolve_mode(args.mode)
         if mode == "docker":
-            missing = check_images(topology, args.build_images)
+            missing = check_images(topology, args.build_images, Path(args.cdk_out))
             if missing:
                 say(
                     f"localrun: missing image(s) {', '.join(missing)}: build them with "
