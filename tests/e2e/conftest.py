@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from localrun.instance import docker_available, free_port, image_exists
-from localrun.testing import LocalTopology
+from localrun_testing import LocalTopology
 
 REPO = Path(__file__).resolve().parents[2]
 TIME_SCALE = float(os.environ.get("LOCALRUN_E2E_TIME_SCALE", "0.01"))

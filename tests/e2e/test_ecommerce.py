@@ -17,7 +17,7 @@ from typing import Any
 
 import jwt
 import pytest
-from localrun.testing import LocalTopology, wait_for
+from localrun_testing import LocalTopology, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker]
 STACK = "EcommerceStack"

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from localrun.testing import LocalTopology, drain
+from localrun_testing import LocalTopology, drain
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker]
 FAIL_MESSAGE = "Fail the Lambda function."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from localrun.testing import LocalTopology, drain, watch_bus
+from localrun_testing import LocalTopology, drain, watch_bus
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker]
 STACK = "EventBridgeServicesStack"

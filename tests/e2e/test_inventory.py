@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from localrun.testing import LocalTopology, drain, wait_for
+from localrun_testing import LocalTopology, drain, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker]
 STACK = "InventoryStack"

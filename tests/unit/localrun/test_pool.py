@@ -8,7 +8,7 @@ from typing import Any
 
 from localrun.model import Function
 from localrun.pool import FunctionPool
-from localrun.testing import FakeFleet, FakeResult
+from localrun_testing import FakeFleet, FakeResult
 
 FN = Function("S", "F", "f", "arn:f", "svc", "svc.handler")
 

@@ -208,10 +208,6 @@ class FunctionPool:
         for inst in idle:
             _quiet_stop(inst)
 
-    def idle_instances(self) -> list[Instance]:
-        with self._cv:
-            return [i for i, _ in self._idle]
-
 
 _TIMED_OUT = re.compile(rb"^Task timed out after [0-9.]+ seconds$")
 

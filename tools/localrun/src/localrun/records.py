@@ -20,10 +20,6 @@ def iso_ms(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(ts * 1000) % 1000:03d}Z"
 
 
-def iso_s(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def parse_payload(raw: bytes) -> Any:
     """A payload as JSON when it is JSON, else as text (what AWS puts in a record)."""
     try:

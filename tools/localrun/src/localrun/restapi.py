@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from localrun.authorizer import CognitoAuthorizer, TokenRejectedError, unauthorized
-from localrun.gateway import BodyError, read_body
+from localrun.httpserve import BodyError, read_body
 from localrun.journal import Journal
 from localrun.lambdas import LambdaService, PayloadTooLargeError
 from localrun.model import RestApi, Route

@@ -1,4 +1,5 @@
-"""In-process stand-ins for RIE instances, so the runner's glue can be tested without Docker or RIE."""
+"""Test helpers for the local runner: in-process stand-ins for RIE instances (unit tests of the glue), and
+helpers that drive a running topology from outside (tests/e2e). Importable from every test: tests/ is on sys.path."""
 
 from __future__ import annotations
 
