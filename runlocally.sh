@@ -43,33 +43,16 @@ fi
 # Reject bad options now, not after a synth and image builds.
 python -c 'import sys; from localrun.topology import parse_args; parse_args(sys.argv[1:])' --mode "$mode" "${args[@]}"
 
+extra=()
 if [[ "$mode" == docker ]]; then
   # The images' BASE_IMAGE build argument is synthesised into the assembly: the public Python image when it is
   # here or can be pulled, else the offline Debian base (built when missing). $BASE_IMAGE chooses.
   BASE_IMAGE=$(python -m localrun.images base); export BASE_IMAGE
-fi
-echo "synthesising the CDK app into cdk.out ..."
-synth_log=$(mktemp)
-if ! node_modules/.bin/cdk synth -q >"$synth_log" 2>&1; then
-  cat "$synth_log" >&2; rm -f "$synth_log"; echo "error: cdk synth failed" >&2; exit 1
-fi
-rm -f "$synth_log"
-
-if [[ "$mode" == docker ]]; then
-  services=$(python - "$stacks" <<'PY'
-import sys
-from infra.app import STACK_SERVICES
-wanted = [s for s in sys.argv[1].split(",") if s] or list(STACK_SERVICES)
-unknown = [s for s in wanted if s not in STACK_SERVICES]
-if unknown:
-    sys.exit(f"unknown stack(s) {', '.join(unknown)}; known: {', '.join(STACK_SERVICES)}")
-print(" ".join(sorted({svc for s in wanted for svc in STACK_SERVICES[s]})))
-PY
-)
-  # Built from cdk.out's image assets with the CLI's own `docker build` arguments: what runs here is what
-  # `cdk deploy` would push.
-  echo "building images from cdk.out's image assets (base $BASE_IMAGE): $services"
-  python -m localrun.images assets --cdk-out cdk.out $services
+  # Built from cdk.out's image assets with the CLI's own `docker build` arguments (what `cdk deploy` would push),
+  # every run: Docker's cache keeps an unchanged service's build quick.
+  extra=(--build-images)
 fi
 
-exec python -m localrun.topology --mode "$mode" "${args[@]}"
+# The one start path (localrun.launch): synthesise cdk.out when it is missing or infra/ changed since, build the
+# images (docker mode), provision, start, READY.
+exec python -m localrun.topology --mode "$mode" "${extra[@]}" "${args[@]}"

@@ -10,12 +10,8 @@ from __future__ import annotations
 import csv
 import http.client
 import json
-import os
-import signal
 import subprocess
-import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -26,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from localrun.instance import free_port
+from localrun.launch import LaunchSettings, spawn
 
-from bench.common import REPO, Row, Sheet, boto, generate_inventory_csv, peak_rss_kb, rest_event, sample_event
+from bench.common import Row, Sheet, boto, generate_inventory_csv, peak_rss_kb, rest_event, sample_event
 
 START_TIMEOUT_S = 420
 
@@ -50,73 +47,23 @@ class Topo:
         return Shortcuts(Clients(self.endpoint)).user(user, "EcommerceStack", admin, None, DEFAULT_PASSWORD)
 
 
-def synth(stacks: list[str], outdir: Path) -> None:
-    code = (
-        "import aws_cdk as cdk\n"
-        "from infra.app import build_app, cdk_json_context\n"
-        f"app = cdk.App(outdir={str(outdir)!r}, context=cdk_json_context())\n"
-        f"build_app(app, only={stacks!r}).synth()\n"
-    )
-    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, capture_output=True, timeout=900)
-
-
 @contextmanager
 def topology(stacks: list[str], mode: str, time_scale: float, api_port: int | None) -> Iterator[Topo]:
+    """The topology started the way every caller starts it (``localrun.launch.spawn``: synth, start, READY)."""
     workdir = Path(tempfile.mkdtemp(prefix="bench-topology-"))
-    print(f"  synthesising {','.join(stacks)} into {workdir} ...", flush=True)
-    synth(stacks, workdir / "cdk.out")
-    port, api = free_port(), api_port or free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "localrun.topology",
-        "--cdk-out",
-        str(workdir / "cdk.out"),
-        "--stacks",
-        ",".join(stacks),
-        "--time-scale",
-        str(time_scale),
-        "--mode",
-        mode,
-        "--port",
-        str(port),
-        "--api-port",
-        str(api),
-    ]
-    log_path = workdir / "localrun.log"
-    log = log_path.open("w")
-    proc = subprocess.Popen(
-        cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    settings = LaunchSettings(
+        cdk_out=workdir / "cdk.out",
+        stacks=tuple(stacks),
+        mode=mode,  # type: ignore[arg-type]
+        time_scale=time_scale,
+        port=free_port(),
+        api_port=api_port or free_port(),
     )
-    ready = threading.Event()
-
-    def pump() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            log.write(line)
-            log.flush()
-            if line.strip() == "READY":
-                ready.set()
-
-    threading.Thread(target=pump, daemon=True).start()
+    print(f"  starting {','.join(stacks)} (synth into {workdir}) ...", flush=True)
     started = time.monotonic()
-    while not ready.is_set() and proc.poll() is None and time.monotonic() - started < START_TIMEOUT_S:
-        ready.wait(0.5)
-    try:
-        if not ready.is_set():
-            tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
-            raise RuntimeError(f"topology did not start (log {log_path}):\n{tail}")
-        print(f"  topology READY in {time.monotonic() - started:.1f} s (log {log_path})", flush=True)
-        yield Topo(f"http://127.0.0.1:{port}", api, log_path, mode)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(10)
-        log.close()
+    with spawn(settings, workdir / "localrun.log", ready_timeout_s=START_TIMEOUT_S + 900) as running:
+        print(f"  topology READY in {time.monotonic() - started:.1f} s (log {running.log_path})", flush=True)
+        yield Topo(running.endpoint, settings.api_port, running.log_path, mode)
 
 
 def call_api(
@@ -235,7 +182,6 @@ def raw_rie(sheet: Sheet, topo: Topo, pid: str, basket_body: dict[str, Any], req
 
     tables = topo.client("dynamodb").list_tables()["TableNames"]
     env = {
-        "AWS_ENDPOINT_URL": topo.endpoint,
         "PRODUCT_TABLE_NAME": _find(tables, "product"),
         "BASKET_TABLE_NAME": _find(tables, "basket"),
         "EVENT_BUS_NAME": "bench-unused",
@@ -263,6 +209,7 @@ def raw_rie(sheet: Sheet, topo: Topo, pid: str, basket_body: dict[str, Any], req
             handler=handler,
             env=env,
             image=f"{service}:latest" if topo.mode == "docker" else None,
+            endpoint=topo.endpoint,
         )
         try:
             with start_instance(spec, topo.mode, output=subprocess.DEVNULL) as instance:

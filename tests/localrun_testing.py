@@ -93,7 +93,9 @@ class FakeFleet:
 
 # -- driving a running topology from outside (tests/e2e) ------------------------------------------------------
 @dataclass
-class LocalTopology:
+class TopologyUnderTest:
+    """The topology the e2e session started (``localrun.launch.spawn``), seen from outside."""
+
     endpoint: str
     api: str
     stacks: list[str]
@@ -102,13 +104,11 @@ class LocalTopology:
 
     def client(self, service: str) -> Any:
         import boto3
+        from localrun.aws import DUMMY_CREDENTIALS
+        from localrun.model import REGION
 
         return boto3.client(  # type: ignore[call-overload]
-            service,
-            endpoint_url=self.endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="e2e",
-            aws_secret_access_key="e2e",
+            service, endpoint_url=self.endpoint, region_name=REGION, **DUMMY_CREDENTIALS
         )
 
     def token(self, user: str, *, admin: bool = False, pool: str | None = None) -> str:
@@ -167,7 +167,7 @@ def drain(sqs: Any, url: str, want: int, timeout: float = 90.0) -> list[dict[str
     return got
 
 
-def watch_bus(topology: LocalTopology, bus: str, name: str, pattern: dict[str, Any] | None = None) -> str:
+def watch_bus(topology: TopologyUnderTest, bus: str, name: str, pattern: dict[str, Any] | None = None) -> str:
     """The seed's way to watch a bus: a catch-all rule to a queue, created at runtime through the endpoint."""
     sqs, events = topology.client("sqs"), topology.client("events")
     url = sqs.create_queue(QueueName=name)["QueueUrl"]

@@ -17,14 +17,14 @@ from typing import Any
 
 import jwt
 import pytest
-from localrun_testing import LocalTopology, wait_for
+from localrun_testing import TopologyUnderTest, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker]
 STACK = "EcommerceStack"
 
 
 def call(
-    topology: LocalTopology,
+    topology: TopologyUnderTest,
     method: str,
     path: str,
     body: Any = None,
@@ -45,7 +45,7 @@ def call(
         return err.code, json.loads(raw) if raw else None
 
 
-def token_of(topology: LocalTopology, user: str, *, admin: bool = False) -> str:
+def token_of(topology: TopologyUnderTest, user: str, *, admin: bool = False) -> str:
     """An ID token of ``user`` of the stack's user pool (in admins with ``admin``)."""
     return topology.token(user, admin=admin, pool=STACK)
 
@@ -61,7 +61,7 @@ def checkout_body(user: str) -> dict[str, str]:
     }
 
 
-def test_shop_flow(local_topology: LocalTopology) -> None:
+def test_shop_flow(local_topology: TopologyUnderTest) -> None:
     local_topology.require(STACK)
     run = uuid.uuid4().hex[:8]
     admin = token_of(local_topology, f"admin{run}", admin=True)
@@ -135,7 +135,7 @@ def test_shop_flow(local_topology: LocalTopology) -> None:
     assert Decimal(current["items"][0]["price"]) == Decimal("12.00")
 
 
-def test_unknown_routes_answer_like_api_gateway(local_topology: LocalTopology) -> None:
+def test_unknown_routes_answer_like_api_gateway(local_topology: TopologyUnderTest) -> None:
     local_topology.require(STACK)
     assert call(local_topology, "GET", "/nothing-here") == (403, {"message": "Missing Authentication Token"})
     token = token_of(local_topology, "x")
@@ -156,7 +156,7 @@ def _as_the_pool(claims: dict[str, Any]) -> str:
 
 
 @contextmanager
-def _other_pool_token(topology: LocalTopology, user: str) -> Iterator[str]:
+def _other_pool_token(topology: TopologyUnderTest, user: str) -> Iterator[str]:
     """A real ID token of a user of another pool on the same endpoint (same moto key, its own issuer), while that
     pool exists."""
     cognito = topology.client("cognito-idp")
@@ -173,11 +173,11 @@ def _other_pool_token(topology: LocalTopology, user: str) -> Iterator[str]:
             AuthParameters={"USERNAME": user, "PASSWORD": "Other-Passw0rd!"},
         )
         yield str(auth["AuthenticationResult"]["IdToken"])
-    finally:  # the endpoint keeps one pool, which LocalTopology.token then finds without being told
+    finally:  # the endpoint keeps one pool, which TopologyUnderTest.token then finds without being told
         cognito.delete_user_pool(UserPoolId=pool)
 
 
-def test_no_token_or_a_bad_one_is_401(local_topology: LocalTopology) -> None:
+def test_no_token_or_a_bad_one_is_401(local_topology: TopologyUnderTest) -> None:
     local_topology.require(STACK)
     from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -215,7 +215,7 @@ def test_no_token_or_a_bad_one_is_401(local_topology: LocalTopology) -> None:
         assert status == 200 and doc["components"]["securitySchemes"]["cognitoIdToken"]["scheme"] == "bearer"
 
 
-def test_users_see_only_their_own_baskets_and_orders(local_topology: LocalTopology) -> None:
+def test_users_see_only_their_own_baskets_and_orders(local_topology: TopologyUnderTest) -> None:
     local_topology.require(STACK)
     run = uuid.uuid4().hex[:8]
     ann, bob = f"ann{run}", f"bob{run}"
@@ -268,18 +268,18 @@ def test_users_see_only_their_own_baskets_and_orders(local_topology: LocalTopolo
 
 
 # -- exactly-once checkout (issue 11) ----------------------------------------------------------------------------
-def _orders_of(topology: LocalTopology, user: str) -> list[dict[str, Any]]:
+def _orders_of(topology: TopologyUnderTest, user: str) -> list[dict[str, Any]]:
     status, page = call(topology, "GET", f"/order/{user}", token=token_of(topology, user))
     assert status == 200, page
     return list(page["items"])
 
 
-def _orders_once_all_arrived(topology: LocalTopology, users: list[str], want: int) -> list[dict[str, Any]] | None:
+def _orders_once_all_arrived(topology: TopologyUnderTest, users: list[str], want: int) -> list[dict[str, Any]] | None:
     found = [order for user in users for order in _orders_of(topology, user)]
     return found if len(found) >= want else None
 
 
-def test_parallel_checkouts_give_one_order_per_basket(local_topology: LocalTopology) -> None:
+def test_parallel_checkouts_give_one_order_per_basket(local_topology: TopologyUnderTest) -> None:
     local_topology.require(STACK)
     run = uuid.uuid4().hex[:8]
     admin = token_of(local_topology, f"admin{run}", admin=True)
@@ -313,7 +313,7 @@ def test_parallel_checkouts_give_one_order_per_basket(local_topology: LocalTopol
 
 
 def test_a_repeated_checkout_with_the_same_idempotency_key_gets_the_same_answer(
-    local_topology: LocalTopology,
+    local_topology: TopologyUnderTest,
 ) -> None:
     local_topology.require(STACK)
     run = uuid.uuid4().hex[:8]
@@ -334,7 +334,7 @@ def test_a_repeated_checkout_with_the_same_idempotency_key_gets_the_same_answer(
     assert order["orderId"] == first[1]["checkoutId"]
 
 
-def test_two_checkouts_of_one_user_in_the_same_millisecond_are_two_orders(local_topology: LocalTopology) -> None:
+def test_two_checkouts_of_one_user_in_the_same_millisecond_are_two_orders(local_topology: TopologyUnderTest) -> None:
     local_topology.require(STACK)
     run = uuid.uuid4().hex[:8]
     user = f"twice{run}"

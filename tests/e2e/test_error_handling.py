@@ -6,25 +6,25 @@ import json
 from typing import Any
 
 import pytest
-from localrun_testing import LocalTopology, drain
+from localrun_testing import TopologyUnderTest, drain
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker]
 FAIL_MESSAGE = "Fail the Lambda function."
 
 
-def _topic(topology: LocalTopology, stack: str) -> str:
+def _topic(topology: TopologyUnderTest, stack: str) -> str:
     arns = [t["TopicArn"] for t in topology.client("sns").list_topics()["Topics"]]
     return topology.name_of(arns, f":{stack}-", "SourceTopic")
 
 
-def _depth(topology: LocalTopology, url: str) -> int:
+def _depth(topology: TopologyUnderTest, url: str) -> int:
     attrs = topology.client("sqs").get_queue_attributes(
         QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
     )["Attributes"]
     return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
 
 
-def test_sqs_dlq_stack_moves_the_failing_message_after_max_receives(local_topology: LocalTopology) -> None:
+def test_sqs_dlq_stack_moves_the_failing_message_after_max_receives(local_topology: TopologyUnderTest) -> None:
     local_topology.require("SQSDLQStack")
     sqs = local_topology.client("sqs")
     queue = local_topology.queue_url("SQSDLQStack-", "ConsumerQueue")
@@ -41,7 +41,7 @@ def test_sqs_dlq_stack_moves_the_failing_message_after_max_receives(local_topolo
 
 
 def test_lambda_dlq_stack_puts_the_event_and_error_attributes_in_the_function_dlq(
-    local_topology: LocalTopology,
+    local_topology: TopologyUnderTest,
 ) -> None:
     local_topology.require("LambdaDlqStack")
     sqs = local_topology.client("sqs")
@@ -66,7 +66,7 @@ def _record(messages: list[dict[str, Any]]) -> dict[str, Any]:
     return record
 
 
-def test_lambda_destination_stack_records_failure_and_success(local_topology: LocalTopology) -> None:
+def test_lambda_destination_stack_records_failure_and_success(local_topology: TopologyUnderTest) -> None:
     local_topology.require("LambdaDestinationDlqStack")
     sqs, sns = local_topology.client("sqs"), local_topology.client("sns")
     topic = _topic(local_topology, "LambdaDestinationDlqStack")

@@ -5,20 +5,20 @@ from __future__ import annotations
 import json
 
 import pytest
-from localrun_testing import LocalTopology, drain, watch_bus
+from localrun_testing import TopologyUnderTest, drain, watch_bus
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker]
 STACK = "EventBridgeServicesStack"
 
 
-def _buses(topology: LocalTopology) -> tuple[str, str]:
+def _buses(topology: TopologyUnderTest) -> tuple[str, str]:
     names = [b["Name"] for b in topology.client("events").list_event_buses()["EventBuses"]]
     return topology.name_of(names, STACK, "SourceBus"), topology.name_of(names, STACK, "OutputBus")
 
 
 @pytest.mark.parametrize(("service", "result_bus"), [("backtosource", "source"), ("toanother", "output")])
 def test_event_reaches_the_service_and_its_result_the_destination_bus(
-    local_topology: LocalTopology, service: str, result_bus: str
+    local_topology: TopologyUnderTest, service: str, result_bus: str
 ) -> None:
     local_topology.require(STACK)
     # GIVEN catch-all watchers on both buses

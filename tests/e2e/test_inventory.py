@@ -9,23 +9,23 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from localrun_testing import LocalTopology, drain, wait_for
+from localrun_testing import TopologyUnderTest, drain, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker]
 STACK = "InventoryStack"
 HEADER = "product_id,location,quantity,update_date"
 
 
-def _bucket(topology: LocalTopology) -> str:
+def _bucket(topology: TopologyUnderTest) -> str:
     names = [b["Name"] for b in topology.client("s3").list_buckets()["Buckets"]]
     return topology.name_of(names, STACK.lower(), "upload")
 
 
-def _table(topology: LocalTopology) -> str:
+def _table(topology: TopologyUnderTest) -> str:
     return topology.name_of(topology.client("dynamodb").list_tables()["TableNames"], f"{STACK}-", "Inventory")
 
 
-def _levels(topology: LocalTopology, products: set[str]) -> dict[tuple[str, str], dict[str, Any]]:
+def _levels(topology: TopologyUnderTest, products: set[str]) -> dict[tuple[str, str], dict[str, Any]]:
     ddb = topology.client("dynamodb")
     items: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {"TableName": _table(topology)}
@@ -46,14 +46,14 @@ def _business(levels: dict[tuple[str, str], dict[str, Any]]) -> dict[tuple[str, 
     return {k: (v["quantity"]["N"], v["update_date"]["S"], v["idempotency_key"]["S"]) for k, v in levels.items()}
 
 
-def _settled(topology: LocalTopology) -> bool:
+def _settled(topology: TopologyUnderTest) -> bool:
     sqs = topology.client("sqs")
     url = topology.queue_url(f"{STACK}-", "UpdatesQueue")
     a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     return bool(a["ApproximateNumberOfMessages"] == "0" and a["ApproximateNumberOfMessagesNotVisible"] == "0")
 
 
-def _rejects(topology: LocalTopology, bucket: str, key: str) -> str | None:
+def _rejects(topology: TopologyUnderTest, bucket: str, key: str) -> str | None:
     s3 = topology.client("s3")
     try:
         return str(s3.get_object(Bucket=bucket, Key=f"rejects/{key}.rejects.csv")["Body"].read().decode())
@@ -61,7 +61,7 @@ def _rejects(topology: LocalTopology, bucket: str, key: str) -> str | None:
         return None
 
 
-def test_csv_upload_sets_levels_reports_rejects_and_is_idempotent(local_topology: LocalTopology) -> None:
+def test_csv_upload_sets_levels_reports_rejects_and_is_idempotent(local_topology: TopologyUnderTest) -> None:
     local_topology.require(STACK)
     s3 = local_topology.client("s3")
     bucket = _bucket(local_topology)
@@ -103,7 +103,7 @@ def test_csv_upload_sets_levels_reports_rejects_and_is_idempotent(local_topology
 
 
 def test_successive_corrections_of_one_key_with_the_same_date_end_with_the_last_upload(
-    local_topology: LocalTopology,
+    local_topology: TopologyUnderTest,
 ) -> None:
     local_topology.require(STACK)
     s3 = local_topology.client("s3")
@@ -124,7 +124,7 @@ def test_successive_corrections_of_one_key_with_the_same_date_end_with_the_last_
     assert stored == list(range(1, 9))
 
 
-def test_uploads_with_an_upper_case_extension_are_ingested(local_topology: LocalTopology) -> None:
+def test_uploads_with_an_upper_case_extension_are_ingested(local_topology: TopologyUnderTest) -> None:
     local_topology.require(STACK)
     s3 = local_topology.client("s3")
     bucket = _bucket(local_topology)
@@ -142,7 +142,7 @@ def test_uploads_with_an_upper_case_extension_are_ingested(local_topology: Local
 
 
 @pytest.fixture
-def chaos(local_topology: LocalTopology) -> Iterator[Any]:
+def chaos(local_topology: TopologyUnderTest) -> Iterator[Any]:
     def set_chaos(**settings: Any) -> None:
         req = urllib.request.Request(
             f"{local_topology.endpoint}/_localrun/chaos", data=json.dumps(settings).encode(), method="POST"
@@ -154,7 +154,7 @@ def chaos(local_topology: LocalTopology) -> Iterator[Any]:
     set_chaos(fail_rate=0, kill_rate=0)
 
 
-def test_faults_lose_nothing_and_duplicate_nothing(local_topology: LocalTopology, chaos: Any) -> None:
+def test_faults_lose_nothing_and_duplicate_nothing(local_topology: TopologyUnderTest, chaos: Any) -> None:
     local_topology.require(STACK)
     s3, sqs = local_topology.client("s3"), local_topology.client("sqs")
     bucket = _bucket(local_topology)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from localrun.model import ACCOUNT_ID, REGION, queue_name_from_arn
+from localrun.model import ACCOUNT_ID, DUMMY_CREDENTIALS_ENV, REGION, queue_name_from_arn
 
-DUMMY_CREDENTIALS = {"aws_access_key_id": "localrun", "aws_secret_access_key": "localrun"}
+DUMMY_CREDENTIALS = {k.lower(): v for k, v in DUMMY_CREDENTIALS_ENV.items()}  # as boto3 client arguments
 
 
 class Clients:

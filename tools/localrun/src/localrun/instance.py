@@ -22,14 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from localrun.model import DUMMY_CREDENTIALS_ENV, REGION
 from localrun.rie import ensure_rie
 
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 CONTAINER_RIE_PATH = "/usr/local/bin/aws-lambda-rie"
 CONTAINER_LABEL = "io.lambda-microservices.localrun"
 
-# Environment every instance gets, as Lambda would set it. Credentials are dummies unless the caller's
-# environment has real ones (a single-service run may talk to a real account).
+# A single-service run may talk to a real account: it passes the caller's AWS settings through. A topology run
+# (``endpoint`` set) never does: its functions reach the local endpoint with dummy credentials.
 _PASSTHROUGH = (
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
@@ -51,12 +52,17 @@ class FunctionSpec:
     timeout_s: int = 30
     memory_mb: int = 512
     image: str | None = None  # docker mode: image tag; defaults to the service name
+    endpoint: str | None = None  # the local AWS endpoint the function's SDK calls (AWS_ENDPOINT_URL)
 
     def lambda_env(self) -> dict[str, str]:
-        env = {k: os.environ[k] for k in _PASSTHROUGH if k in os.environ}
-        env.setdefault("AWS_ACCESS_KEY_ID", "test")
-        env.setdefault("AWS_SECRET_ACCESS_KEY", "test")
-        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
+        """The one place a function's environment is built: what Lambda sets, then the function's own."""
+        if self.endpoint:
+            env = {"AWS_ENDPOINT_URL": self.endpoint, "AWS_REGION": REGION, **DUMMY_CREDENTIALS_ENV}
+        else:
+            env = {k: os.environ[k] for k in _PASSTHROUGH if k in os.environ}
+            for key, value in DUMMY_CREDENTIALS_ENV.items():
+                env.setdefault(key, value)
+        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or REGION
         env |= {
             "AWS_REGION": region,
             "AWS_DEFAULT_REGION": region,

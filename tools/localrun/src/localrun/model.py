@@ -12,6 +12,8 @@ from typing import Any
 
 ACCOUNT_ID = "000000000000"
 REGION = "us-east-1"
+# The one set of dummy credentials: functions, the runner's clients and tests all use it (moto accepts any).
+DUMMY_CREDENTIALS_ENV = {"AWS_ACCESS_KEY_ID": "localrun", "AWS_SECRET_ACCESS_KEY": "localrun"}
 
 # CloudFormation's defaults when a template omits the property.
 DEFAULT_LAMBDA_TIMEOUT_S = 3

@@ -1,4 +1,4 @@
-"""Run the whole CDK topology on this machine.
+"""Run the whole CDK topology on this machine (the wiring; :mod:`localrun.launch` is how it starts).
 
     python -m localrun.topology [--cdk-out cdk.out] [--stacks A,B] [--time-scale F] [--mode auto|docker|process]
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -21,31 +20,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from localrun.assembly import read_assembly
-from localrun.aws import DUMMY_CREDENTIALS, Clients
+from localrun.aws import Clients
 from localrun.clock import Clock, Scheduler
-from localrun.instance import free_port, image_exists
+from localrun.instance import free_port
 from localrun.journal import Journal
-from localrun.model import ACCOUNT_ID, REGION, Function, Topology
+from localrun.launch import DEFAULT_POOL_MAX, LaunchSettings, LocalTopology
+from localrun.model import ACCOUNT_ID, Function, Topology
 from localrun.pool import FunctionPool, Instance
 
 Starter = Callable[[Function], Instance]
-DEFAULT_POOL_MAX = 4
-
-
-def function_env(fn: Function, endpoint: str) -> dict[str, str]:
-    """What a function sees: its resolved environment, the local endpoint, dummy credentials, Lambda's variables."""
-    return {
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_REGION": REGION,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": DUMMY_CREDENTIALS["aws_access_key_id"],
-        "AWS_SECRET_ACCESS_KEY": DUMMY_CREDENTIALS["aws_secret_access_key"],
-        "AWS_LAMBDA_FUNCTION_NAME": fn.name,
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_mb),
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-        **fn.env,
-    }
 
 
 def rie_starter(mode: str, endpoint: str, output: Any = None) -> Starter:
@@ -60,23 +43,16 @@ def rie_starter(mode: str, endpoint: str, output: Any = None) -> Starter:
             name=fn.name,
             service=fn.service,
             handler=fn.handler,
-            env=function_env(fn, endpoint),
+            env=fn.env,
             timeout_s=fn.timeout_s,
             memory_mb=fn.memory_mb,
             image=fn.service,
+            endpoint=endpoint,
         )
         instance: Instance = start_instance(spec, mode, output=output)
         return instance
 
     return start
-
-
-def resolve_mode(mode: str) -> str:
-    if mode != "auto":
-        return mode
-    from localrun.instance import docker_available
-
-    return "docker" if docker_available() else "process"
 
 
 class Runner:
@@ -199,6 +175,10 @@ class Runner:
     def _starter_for(self, fn: Function) -> Callable[[], Instance]:
         return lambda: self.starter(fn)
 
+    def reap_idle(self) -> None:
+        for pool in self.pools.values():
+            pool.reap_idle()
+
     def _close_pools(self) -> None:
         # In parallel: stopping a container takes a while, and Ctrl-C should not.
         with ThreadPoolExecutor(max_workers=16) as workers:
@@ -292,87 +272,42 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument(
         "--synth",
-        action="store_true",
-        help="synthesise the selected stacks of the CDK app (infra.app) into --cdk-out first",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="synthesise the selected stacks of the CDK app (infra.app) into --cdk-out first: auto (default) when "
+        "there is no assembly yet or infra/ changed since, always, or never",
     )
     p.add_argument(
         "--build-images",
         action="store_true",
-        help="docker mode: build missing service images first, from the assembly's image assets",
+        help="docker mode: build the topology's service images from the assembly's image assets first, as `cdk deploy` "
+        "would (Docker's cache keeps an unchanged one quick)",
     )
     return p.parse_args(argv)
 
 
-def synthesise(outdir: Path, stacks: list[str]) -> None:
-    """Synthesise the app's stacks (all when ``stacks`` is empty) in a subprocess: jsii stays out of the runner."""
-    code = (
-        "import aws_cdk as cdk\n"
-        "from infra.app import build_app, cdk_json_context\n"
-        f"app = cdk.App(outdir={str(outdir)!r}, context=cdk_json_context())\n"
-        f"build_app(app, only={stacks or None!r}).synth()\n"
-    )
-    env = os.environ | {"JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    if proc.returncode != 0:
-        raise RuntimeError(f"synth failed:\n{proc.stderr.strip()[-3000:]}")
-
-
-def check_images(topology: Topology, build: bool, cdk_out: Path) -> list[str]:
-    """Docker mode: the service images that are missing (after building them from the assembly's image assets, as
-    `cdk deploy` would, with ``build``). Never pulls."""
-    missing = sorted({fn.service for fn in topology.functions if not image_exists(fn.service)})
-    if missing and build:
-        from localrun.images import build_assembly_images
-
-        say(f"localrun: building image(s) {', '.join(missing)} from the image assets of {cdk_out} ...")
-        build_assembly_images(cdk_out, missing)
-        missing = [s for s in missing if not image_exists(s)]
-    return missing
-
-
-def say(text: str, file: Any = None, flush: bool = True) -> None:
-    stream = file or sys.stdout
-    stream.write(text + "\n")
-    if flush:
-        stream.flush()
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    journal = Journal(as_json=args.json_log)
-    endpoint = f"http://127.0.0.1:{args.port}"
-    stacks = [s for s in args.stacks.split(",") if s]
-    try:
-        if args.synth:
-            say(f"localrun: synthesising {', '.join(stacks) or 'every stack'} into {args.cdk_out} ...")
-            synthesise(Path(args.cdk_out).resolve(), stacks)
-        topology = read_assembly(Path(args.cdk_out), stacks or None, endpoint=endpoint)
-        mode = resolve_mode(args.mode)
-        if mode == "docker":
-            missing = check_images(topology, args.build_images, Path(args.cdk_out))
-            if missing:
-                say(
-                    f"localrun: missing image(s) {', '.join(missing)}: build them with "
-                    f"{' && '.join(f'docker/build-image.sh {m}' for m in missing)}, pass --build-images, "
-                    "or use --mode process",
-                    file=sys.stderr,
-                )
-                return 2
-    except Exception as exc:
-        say(f"localrun: {exc}", file=sys.stderr)
-        return 2
-    function_logs = Path(args.function_logs).open("a", buffering=1) if args.function_logs else None
-    runner = Runner(
-        topology,
-        rie_starter(mode, endpoint, function_logs),
-        clock=Clock(args.time_scale),
-        journal=journal,
+def settings_from(args: argparse.Namespace) -> LaunchSettings:
+    return LaunchSettings(
+        cdk_out=Path(args.cdk_out),
+        stacks=tuple(s for s in args.stacks.split(",") if s),
+        mode=args.mode,
+        time_scale=args.time_scale,
         port=args.port,
         api_port=args.api_port,
         pool_max=args.pool_max,
         warm=args.warm,
-        mode=mode,
+        synth=args.synth,
+        build_images=args.build_images,
+        json_log=args.json_log,
+        function_logs=Path(args.function_logs) if args.function_logs else None,
+        chaos_fail_rate=args.chaos_fail_rate,
+        chaos_kill_rate=args.chaos_kill_rate,
+        chaos_functions=args.chaos_functions,
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     done = threading.Event()
 
     def on_signal(signum: int, frame: Any) -> None:  # noqa: ARG001 - signal handler signature
@@ -380,31 +315,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    try:
-        runner.start()
-        if args.chaos_fail_rate or args.chaos_kill_rate:
-            from localrun.lambdas import Chaos
-
-            runner.lambdas.chaos = Chaos(args.chaos_fail_rate, args.chaos_kill_rate, args.chaos_functions)
-    except Exception as exc:
-        say(f"localrun: could not start: {exc}", file=sys.stderr)
-        return 1
-    say(runner.describe(), flush=True)
-    say(
-        f"mode {mode}; started in {runner.timings['total_s']:.1f} s "
-        f"(provision {runner.timings.get('provision_s', 0):.2f} s, warm {runner.timings.get('warm_s', 0):.1f} s)",
-        flush=True,
-    )
-    say("READY", flush=True)
-    try:
-        while not done.wait(30):
-            for pool in runner.pools.values():
-                pool.reap_idle()
-    finally:
-        say("localrun: stopping ...", flush=True)
-        runner.stop()
-        say("localrun: stopped", flush=True)
-    return 0
+    return LocalTopology(settings_from(args)).serve(done)
 
 
 if __name__ == "__main__":

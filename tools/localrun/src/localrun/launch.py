@@ -1,0 +1,310 @@
+"""The one way the whole topology starts: synthesise if needed, read the assembly, start, wait for READY.
+
+``python -m localrun.topology`` (what ``./runlocally.sh`` runs) calls :meth:`LocalTopology.serve` in its own
+process; the e2e fixture and bench call :func:`spawn`, which runs that same command as a child and waits for its
+``READY`` line, so every caller goes through the same steps.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import IO, Literal
+
+from localrun.journal import Journal
+from localrun.model import Topology
+
+Mode = Literal["auto", "docker", "process"]
+Synth = Literal["auto", "always", "never"]
+READY = "READY"
+DEFAULT_POOL_MAX = 4
+
+
+@dataclass(frozen=True)
+class LaunchSettings:
+    """Everything a start needs; :meth:`argv` is the same settings as ``python -m localrun.topology`` options."""
+
+    cdk_out: Path = Path("cdk.out")
+    stacks: tuple[str, ...] = ()
+    mode: Mode = "auto"
+    time_scale: float = 1.0
+    port: int = 4566
+    api_port: int = 3000
+    pool_max: int = DEFAULT_POOL_MAX
+    warm: int = 1
+    synth: Synth = "auto"
+    build_images: bool = False
+    json_log: bool = False
+    function_logs: Path | None = None
+    chaos_fail_rate: float = 0.0
+    chaos_kill_rate: float = 0.0
+    chaos_functions: str = ""
+    extra_args: tuple[str, ...] = field(default=(), compare=False)  # passed through verbatim (spawn only)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    def argv(self) -> list[str]:
+        args = [
+            "--cdk-out",
+            str(self.cdk_out),
+            "--stacks",
+            ",".join(self.stacks),
+            "--mode",
+            self.mode,
+            "--time-scale",
+            str(self.time_scale),
+            "--port",
+            str(self.port),
+            "--api-port",
+            str(self.api_port),
+            "--pool-max",
+            str(self.pool_max),
+            "--warm",
+            str(self.warm),
+            "--synth",
+            self.synth,
+        ]
+        if self.build_images:
+            args.append("--build-images")
+        if self.json_log:
+            args.append("--json-log")
+        if self.function_logs:
+            args += ["--function-logs", str(self.function_logs)]
+        if self.chaos_fail_rate or self.chaos_kill_rate:
+            args += ["--chaos-fail-rate", str(self.chaos_fail_rate), "--chaos-kill-rate", str(self.chaos_kill_rate)]
+            args += ["--chaos-functions", self.chaos_functions]
+        return [*args, *self.extra_args]
+
+
+class LaunchError(RuntimeError):
+    """The topology cannot start as asked (synth failed, images missing, ...); the message says what to do."""
+
+
+# -- synth ----------------------------------------------------------------------------------------------------
+def _synth_inputs(root: Path) -> Iterator[Path]:
+    yield root / "cdk.json"
+    yield from (root / "infra").rglob("*.py")
+    for service in (root / "services").iterdir():
+        yield from (p for p in (service / "pyproject.toml", service / "Dockerfile") if p.exists())
+
+
+def needs_synth(cdk_out: Path, stacks: tuple[str, ...], root: Path) -> str | None:
+    """Why ``cdk_out`` must be (re)synthesised, or None when it is current for ``stacks``."""
+    manifest = cdk_out / "manifest.json"
+    if not manifest.exists():
+        return "no cloud assembly yet"
+    built = manifest.stat().st_mtime
+    newer = next((p for p in _synth_inputs(root) if p.exists() and p.stat().st_mtime > built), None)
+    if newer is not None:
+        return f"{newer.relative_to(root)} changed since the last synth"
+    present = {p.stem.removesuffix(".template") for p in cdk_out.glob("*.template.json")}
+    absent = [s for s in stacks if s not in present]
+    if absent:
+        return f"stack(s) {', '.join(absent)} not in {cdk_out}"
+    return None
+
+
+def synthesise(outdir: Path, stacks: tuple[str, ...], root: Path) -> None:
+    """Synthesise the app's stacks (all when ``stacks`` is empty) in a subprocess: jsii stays out of the runner."""
+    code = (
+        "import aws_cdk as cdk\n"
+        "from infra.app import build_app, cdk_json_context\n"
+        f"app = cdk.App(outdir={str(outdir)!r}, context=cdk_json_context())\n"
+        f"build_app(app, only={list(stacks) or None!r}).synth()\n"
+    )
+    env = os.environ | {"JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=root)
+    if proc.returncode != 0:
+        raise LaunchError(f"synth failed:\n{proc.stderr.strip()[-3000:]}")
+
+
+def resolve_mode(mode: Mode) -> Literal["docker", "process"]:
+    if mode != "auto":
+        return mode
+    from localrun.instance import docker_available
+
+    return "docker" if docker_available() else "process"
+
+
+def check_images(topology: Topology, build: bool, cdk_out: Path, say: IO[str]) -> list[str]:
+    """Docker mode: the service images that are missing, after building every one of the topology's from the
+    assembly's image assets (as `cdk deploy` would) with ``build``. Never pulls."""
+    from localrun.instance import image_exists
+
+    services = sorted({fn.service for fn in topology.functions})
+    if build and services:
+        from localrun.images import build_assembly_images
+
+        say.write(f"localrun: building image(s) {', '.join(services)} from the image assets of {cdk_out} ...\n")
+        build_assembly_images(cdk_out, services)
+    return [s for s in services if not image_exists(s)]
+
+
+# -- in this process ------------------------------------------------------------------------------------------
+class LocalTopology:
+    """Prepare (synth if needed, read the assembly, check images), start the runner, serve until stopped."""
+
+    def __init__(self, settings: LaunchSettings, journal: Journal | None = None, out: IO[str] | None = None) -> None:
+        from localrun.images import repo_root
+
+        self.settings = settings
+        self.journal = journal or Journal(as_json=settings.json_log)
+        self.out = out or sys.stdout
+        self.root = repo_root()
+
+    def _say(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def prepare(self) -> tuple[Topology, Literal["docker", "process"]]:
+        from localrun.assembly import read_assembly
+
+        s = self.settings
+        cdk_out = s.cdk_out if s.cdk_out.is_absolute() else self.root / s.cdk_out
+        why = "asked to" if s.synth == "always" else needs_synth(cdk_out, s.stacks, self.root)
+        if s.synth != "never" and why:
+            self._say(f"localrun: synthesising {', '.join(s.stacks) or 'every stack'} into {s.cdk_out} ({why}) ...")
+            synthesise(cdk_out.resolve(), s.stacks, self.root)
+        topology = read_assembly(cdk_out, list(s.stacks) or None, endpoint=s.endpoint)
+        mode = resolve_mode(s.mode)
+        if mode == "docker":
+            missing = check_images(topology, s.build_images, cdk_out, self.out)
+            if missing:
+                raise LaunchError(
+                    f"missing image(s) {', '.join(missing)}: build them with "
+                    f"{' && '.join(f'docker/build-image.sh {m}' for m in missing)}, pass --build-images, "
+                    "or use --mode process"
+                )
+        return topology, mode
+
+    def serve(self, stop: threading.Event) -> int:
+        """Start, print what listens where and ``READY``, run until ``stop`` is set, stop everything."""
+        from localrun.lambdas import Chaos
+        from localrun.topology import Runner, rie_starter
+
+        s = self.settings
+        try:
+            topology, mode = self.prepare()
+        except Exception as exc:
+            sys.stderr.write(f"localrun: {exc}\n")
+            return 2
+        function_logs = s.function_logs.open("a", buffering=1) if s.function_logs else None
+        from localrun.clock import Clock
+
+        runner = Runner(
+            topology,
+            rie_starter(mode, s.endpoint, function_logs),
+            clock=Clock(s.time_scale),
+            journal=self.journal,
+            port=s.port,
+            api_port=s.api_port,
+            pool_max=s.pool_max,
+            warm=s.warm,
+            mode=mode,
+        )
+        try:
+            runner.start()
+            if s.chaos_fail_rate or s.chaos_kill_rate:
+                runner.lambdas.chaos = Chaos(s.chaos_fail_rate, s.chaos_kill_rate, s.chaos_functions)
+        except Exception as exc:
+            sys.stderr.write(f"localrun: could not start: {exc}\n")
+            return 1
+        self._say(runner.describe())
+        self._say(
+            f"mode {mode}; started in {runner.timings['total_s']:.1f} s "
+            f"(provision {runner.timings.get('provision_s', 0):.2f} s, warm {runner.timings.get('warm_s', 0):.1f} s)"
+        )
+        self._say(READY)
+        try:
+            while not stop.wait(30):
+                runner.reap_idle()
+        finally:
+            self._say("localrun: stopping ...")
+            runner.stop()
+            self._say("localrun: stopped")
+        return 0
+
+
+# -- as a child process (tests, bench) ------------------------------------------------------------------------
+@dataclass
+class RunningTopology:
+    """A topology started by :func:`spawn`: where it listens, its log so far, and its process."""
+
+    settings: LaunchSettings
+    proc: subprocess.Popen[str]
+    log_path: Path
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def endpoint(self) -> str:
+        return self.settings.endpoint
+
+    @property
+    def api(self) -> str:
+        return self.settings.api
+
+
+@contextmanager
+def spawn(settings: LaunchSettings, log_path: Path, ready_timeout_s: float = 600.0) -> Iterator[RunningTopology]:
+    """Run ``python -m localrun.topology`` with ``settings`` on this machine; yield once it printed ``READY``.
+
+    Its output goes to ``log_path`` (and the handle's ``log``); it is stopped (SIGTERM to its process group) on
+    exit. ``ready_timeout_s`` bounds the whole start, a synth included.
+    """
+    from localrun.images import repo_root
+
+    settings = replace(settings, cdk_out=settings.cdk_out.resolve())
+    cmd = [sys.executable, "-m", "localrun.topology", *settings.argv()]
+    proc = subprocess.Popen(
+        cmd, cwd=repo_root(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    running = RunningTopology(settings, proc, log_path)
+    ready = threading.Event()
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        with log_path.open("w") as fh:
+            for line in proc.stdout:
+                running.log.append(line.rstrip())
+                fh.write(line)
+                fh.flush()
+                if line.strip() == READY:
+                    ready.set()
+
+    threading.Thread(target=pump, daemon=True).start()
+    deadline = time.monotonic() + ready_timeout_s
+    while not ready.is_set() and proc.poll() is None and time.monotonic() < deadline:
+        ready.wait(0.5)
+    try:
+        if not ready.is_set():
+            time.sleep(0.2)  # let the pump catch the last lines
+            raise LaunchError(f"local topology did not start (log {log_path}):\n" + "\n".join(running.log[-60:]))
+        yield running
+    finally:
+        stop_process_group(proc)
+
+
+def stop_process_group(proc: subprocess.Popen[str]) -> None:
+    """SIGTERM (what Ctrl-C's handler does too), then SIGKILL if the runner has not stopped within 60 s."""
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
