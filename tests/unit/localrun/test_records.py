@@ -6,19 +6,11 @@ import base64
 import json
 
 import pytest
-from localrun.records import (
-    HttpRequest,
-    Outcome,
-    destination_detail_type,
-    destination_record,
-    dlq_message_attributes,
-    failed_message_ids,
-    match_route,
-    proxy_event,
-    proxy_response,
-    shadow_to_lambda_event,
-    sqs_event,
-)
+from localrun.records.apigateway import HttpRequest, proxy_event, proxy_response
+from localrun.records.destination import Outcome, destination_detail_type, destination_record, dlq_message_attributes
+from localrun.records.shadow import shadow_to_lambda_event
+from localrun.records.sqs import failed_message_ids, sqs_event
+from localrun.routes import match_route
 
 ARN = "arn:aws:lambda:us-east-1:000000000000:function:f"
 

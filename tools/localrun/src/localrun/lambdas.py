@@ -13,7 +13,7 @@ from localrun.clock import Clock, Scheduler
 from localrun.journal import Journal
 from localrun.model import EventInvokeConfig, Function, Topology, arn_service, bus_name_from_arn, function_name_from_arn
 from localrun.pool import Failure, FunctionPool, Result
-from localrun.records import (
+from localrun.records.destination import (
     EVENT_AGE_EXCEEDED,
     RETRIES_EXHAUSTED,
     SUCCESS,

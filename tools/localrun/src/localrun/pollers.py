@@ -11,7 +11,9 @@ from localrun.clock import Clock
 from localrun.journal import Journal
 from localrun.lambdas import LambdaService
 from localrun.model import EventSourceMapping, Function, Queue
-from localrun.records import failed_message_ids, parse_payload, shadow_to_lambda_event, sqs_event
+from localrun.records.payload import parse_payload
+from localrun.records.shadow import shadow_to_lambda_event
+from localrun.records.sqs import failed_message_ids, sqs_event
 
 _ALL = ["All"]
 # A message on a shadow queue that the runner cannot hand over (a bug, or a body nothing can read) is tried this

@@ -6,44 +6,22 @@ import json
 import threading
 import time
 import uuid
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from localrun.authorizer import CognitoAuthorizer, TokenRejectedError, unauthorized
 from localrun.httpserve import BodyError, read_body
 from localrun.journal import Journal
 from localrun.lambdas import LambdaService, PayloadTooLargeError
-from localrun.model import RestApi, Route
+from localrun.model import RestApi
 from localrun.pool import NoFreeInstanceError
-from localrun.records import HttpRequest, HttpResponse, gateway_error, match_route, proxy_event, proxy_response
+from localrun.records.apigateway import HttpRequest, HttpResponse, gateway_error, proxy_event, proxy_response
+from localrun.routes import resolve_route
 
 INTEGRATION_TIMEOUT_S = 29.0
 MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload quota (REST APIs)
-
-
-def _specificity(route: Route) -> tuple[int, int, int]:
-    parts = [p for p in route.path.split("/") if p]
-    literal = sum(1 for p in parts if not p.startswith("{"))
-    greedy = sum(1 for p in parts if p.endswith("+}"))
-    return (-greedy, literal, len(parts))
-
-
-def find_route(apis: tuple[RestApi, ...], method: str, path: str) -> tuple[RestApi, Route, dict[str, str]] | None:
-    """The most specific route for ``path`` (literal segments beat ``{param}``, which beats ``{proxy+}``)."""
-    candidates = []
-    for api in apis:
-        for route in api.routes:
-            if route.method not in (method, "ANY"):
-                continue
-            params = match_route(route.path, path)
-            if params is not None:
-                candidates.append((_specificity(route), route.method == method, api, route, params))
-    if not candidates:
-        return None
-    candidates.sort(key=lambda c: (c[0], c[1]), reverse=True)
-    _, _, api, route, params = candidates[0]
-    return api, route, params
 
 
 class RestGateway:
@@ -94,23 +72,12 @@ class RestGateway:
         return None, {"authorizer": {"claims": claims}}
 
     def handle(self, request: HttpRequest) -> HttpResponse:
-        found = find_route(self.apis, request.method, request.path)
-        if found is None:
-            # Also accept the stage prefix (/prod/...), so URLs copied from AWS work.
-            for api in self.apis:
-                prefix = f"/{api.stage}"
-                if request.path == prefix or request.path.startswith(prefix + "/"):
-                    stripped = request.path[len(prefix) :] or "/"
-                    found = find_route((api,), request.method, stripped)
-                    if found:
-                        request = HttpRequest(
-                            request.method, stripped, request.query, request.headers, request.body, request.source_ip
-                        )
-                        break
-        if found is None or found[1].function_name is None:
+        found = resolve_route(self.apis, request.method, request.path)
+        if found is None or found.route.function_name is None:
             return gateway_error(403, "Missing Authentication Token")
-        api, route, params = found
-        function_name: str = found[1].function_name
+        api, route, function_name = found.api, found.route, found.route.function_name
+        if found.path != request.path:
+            request = replace(request, path=found.path)
         request_id = str(uuid.uuid4())
         refused, authorizer_context = self._authorize(route, request, request_id)
         if refused is not None:
@@ -118,7 +85,7 @@ class RestGateway:
         event = proxy_event(
             request,
             resource=route.path,
-            path_parameters={k: unquote(v) for k, v in params.items()},
+            path_parameters=found.params,
             stage=api.stage,
             api_id=api.id,
             request_id=request_id,

@@ -1,0 +1,1 @@
+"""The event and record shapes AWS builds around a Lambda invocation, one module per kind. Pure: no I/O."""
