@@ -41,10 +41,10 @@ class Topo:
 
     def token(self, user: str, *, admin: bool = False) -> str:
         """An ID token of ``user`` of the e-commerce user pool (the REST API wants one on all but product reads)."""
-        from localrun.aws import Clients
+        from localrun.aws import EndpointClients
         from localrun.shortcuts import DEFAULT_PASSWORD, Shortcuts
 
-        return Shortcuts(Clients(self.endpoint)).user(user, "EcommerceStack", admin, None, DEFAULT_PASSWORD)
+        return Shortcuts(EndpointClients(self.endpoint)).user(user, "EcommerceStack", admin, None, DEFAULT_PASSWORD)
 
 
 @contextmanager

@@ -114,10 +114,10 @@ class TopologyUnderTest:
     def token(self, user: str, *, admin: bool = False, pool: str | None = None) -> str:
         """An ID token of ``user``, created (or updated) in the user pool named by ``pool`` (a part of its name; may
         be left out when there is one pool); in ``admins`` with ``admin``."""
-        from localrun.aws import Clients
+        from localrun.aws import EndpointClients
         from localrun.shortcuts import DEFAULT_PASSWORD, Shortcuts
 
-        return Shortcuts(Clients(self.endpoint)).user(user, pool, admin, None, DEFAULT_PASSWORD)
+        return Shortcuts(EndpointClients(self.endpoint)).user(user, pool, admin, None, DEFAULT_PASSWORD)
 
     def require(self, stack: str) -> None:
         import pytest

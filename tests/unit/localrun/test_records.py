@@ -7,7 +7,13 @@ import json
 
 import pytest
 from localrun.records.apigateway import HttpRequest, proxy_event, proxy_response
-from localrun.records.destination import Outcome, destination_detail_type, destination_record, dlq_message_attributes
+from localrun.records.destination import (
+    Condition,
+    Outcome,
+    destination_detail_type,
+    destination_record,
+    dlq_message_attributes,
+)
 from localrun.records.shadow import shadow_to_lambda_event
 from localrun.records.sqs import failed_message_ids, sqs_event
 from localrun.routes import match_route
@@ -18,7 +24,7 @@ ARN = "arn:aws:lambda:us-east-1:000000000000:function:f"
 def test_destination_record_on_failure_has_awss_shape() -> None:
     # GIVEN an async invocation that failed 3 times
     outcome = Outcome(
-        "RetriesExhausted",
+        Condition.RETRIES_EXHAUSTED,
         "req-1",
         ARN,
         3,
@@ -43,12 +49,12 @@ def test_destination_record_on_failure_has_awss_shape() -> None:
         "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
         "responsePayload": {"errorMessage": "boom", "errorType": "ValueError"},
     }
-    assert destination_detail_type("RetriesExhausted") == "Lambda Function Invocation Result - Failure"
-    assert destination_detail_type("Success") == "Lambda Function Invocation Result - Success"
+    assert destination_detail_type(Condition.RETRIES_EXHAUSTED) == "Lambda Function Invocation Result - Failure"
+    assert destination_detail_type(Condition.SUCCESS) == "Lambda Function Invocation Result - Success"
 
 
 def test_destination_record_without_an_invocation_has_no_response() -> None:
-    record = destination_record(Outcome("EventAgeExceeded", "r", ARN, 0, b"not json"))
+    record = destination_record(Outcome(Condition.EVENT_AGE_EXCEEDED, "r", ARN, 0, b"not json"))
     assert "responseContext" not in record and "responsePayload" not in record
     assert record["requestPayload"] == "not json"
 
@@ -97,7 +103,7 @@ def test_sqs_event_record_shape() -> None:
 def test_shadow_messages_become_the_integration_events() -> None:
     # SNS envelope -> SNS Lambda event
     sns = json.dumps({"Type": "Notification", "MessageId": "mid", "TopicArn": "arn:t", "Message": "m"})
-    event = json.loads(shadow_to_lambda_event(sns, {"arn:t": "arn:t:sub"}).payload)
+    event = json.loads(shadow_to_lambda_event(sns, {"arn:t": "arn:t:sub"}.get).payload)
     assert event["Records"][0]["EventSubscriptionArn"] == "arn:t:sub"
     with_url = json.dumps(
         {

@@ -321,11 +321,11 @@ def test_max_event_age_set_at_runtime_expires_retries(env: Env) -> None:
 
 
 def test_shortcuts_find_resources_by_name_part(env: Env) -> None:
-    from localrun.aws import Clients
+    from localrun.aws import EndpointClients
     from localrun.shortcuts import ShortcutError, Shortcuts, pick
 
     # GIVEN the running topology WHEN shortcuts name resources by a part of their physical name
-    sc = Shortcuts(Clients(env.endpoint))
+    sc = Shortcuts(EndpointClients(env.endpoint))
     sent = sc.send("SourceDlq", "by-shortcut")
     assert sent["MessageId"]
     [got] = sc.receive("SourceDlq", 1)
@@ -462,11 +462,11 @@ def moto_pool_key() -> Any:
 
 def test_cognito_methods_take_the_pools_id_tokens_and_pass_their_claims(env: Env) -> None:
     import jwt
-    from localrun.aws import Clients
+    from localrun.aws import EndpointClients
     from localrun.shortcuts import Shortcuts
 
     # GIVEN a user of the topology's pool, in admins
-    token = Shortcuts(Clients(env.endpoint)).user("ann", "ErrorsStack-Users", True, None, "Local-Passw0rd!")
+    token = Shortcuts(EndpointClients(env.endpoint)).user("ann", "ErrorsStack-Users", True, None, "Local-Passw0rd!")
     # WHEN calling the guarded route without, then with the ID token
     assert call("GET", f"{env.api}/me") == (401, {"message": "Unauthorized"})
     status, _ = call("GET", f"{env.api}/me", token)
@@ -487,10 +487,10 @@ def test_cognito_methods_take_the_pools_id_tokens_and_pass_their_claims(env: Env
 def test_bad_tokens_are_401_and_never_reach_the_function(env: Env) -> None:
     import jwt
     from cryptography.hazmat.primitives.asymmetric import rsa
-    from localrun.aws import Clients
+    from localrun.aws import EndpointClients
     from localrun.shortcuts import Shortcuts
 
-    sc = Shortcuts(Clients(env.endpoint))
+    sc = Shortcuts(EndpointClients(env.endpoint))
     token = sc.user("bob", "ErrorsStack-Users", False, None, "Local-Passw0rd!")
     real = jwt.decode(token, options={"verify_signature": False})
     cognito = env.client("cognito-idp")
@@ -532,11 +532,11 @@ def test_bad_tokens_are_401_and_never_reach_the_function(env: Env) -> None:
 
 
 def test_a_method_with_scopes_wants_an_access_token_granting_one(env: Env) -> None:
-    from localrun.aws import Clients
+    from localrun.aws import EndpointClients
     from localrun.shortcuts import Shortcuts
     from localrun.userpools import find_pools
 
-    sc = Shortcuts(Clients(env.endpoint))
+    sc = Shortcuts(EndpointClients(env.endpoint))
     id_token = sc.user("cid", "ErrorsStack-Users", False, None, "Local-Passw0rd!")
     [pool] = env.runner.topology.user_pools
     cognito = env.client("cognito-idp")

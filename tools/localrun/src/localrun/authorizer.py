@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import jwt
 
 from localrun.model import Authorizer, Route
-from localrun.records import HttpResponse
+from localrun.records.apigateway import HttpResponse
 from localrun.userpools import LocalPool, find_pools
 
 JWKS_TIMEOUT_S = 5.0
@@ -178,7 +178,7 @@ class CognitoAuthorizer:
 
     def _find_on_endpoint(self) -> dict[str, LocalPool]:
         if self._cognito is None:
-            from localrun.aws import Clients
+            from localrun.aws import EndpointClients
 
-            self._cognito = Clients(self.endpoint).client("cognito-idp")
+            self._cognito = EndpointClients(self.endpoint).cognito_idp
         return find_pools(self._cognito)

@@ -1,27 +1,34 @@
-"""Lambda invocation semantics: sync invoke, async invoke (retries, max event age, destinations, DLQ)."""
+"""The Lambda control plane: everything the runner knows and does as the Lambda service.
+
+:class:`LambdaControlPlane` owns the function pools, the event invoke configs set at runtime, the fault injection
+(chaos), the shadow registry and its pollers, the SQS event source mappings' pollers and the destinations, behind
+typed methods. The AWS endpoint (``localrun.gateway``), the REST API (``localrun.restapi``) and the pollers call
+it; nothing reaches into it.
+
+Invocation semantics: sync invoke, async invoke (retries, max event age, destinations, DLQ).
+"""
 
 from __future__ import annotations
 
 import json
 import random
+import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from localrun.clock import Clock, Scheduler
+from localrun.destinations import Destinations
 from localrun.journal import Journal
-from localrun.model import EventInvokeConfig, Function, Topology, arn_service, bus_name_from_arn, function_name_from_arn
+from localrun.model import EventInvokeConfig, Function, Topology
+from localrun.pollers import Poller, ShadowQueuePoller, SqsEventSourcePoller
 from localrun.pool import Failure, FunctionPool, Result
-from localrun.records.destination import (
-    EVENT_AGE_EXCEEDED,
-    RETRIES_EXHAUSTED,
-    SUCCESS,
-    Outcome,
-    destination_detail_type,
-    destination_record,
-    dlq_message_attributes,
-)
+from localrun.records.destination import Condition, Outcome
+from localrun.shadows import ShadowRegistry
+
+if TYPE_CHECKING:
+    from localrun.aws import BackendClients
 
 # AWS's waits before the first and the second async retry.
 RETRY_DELAYS_S = (60.0, 120.0)
@@ -81,31 +88,104 @@ class AsyncEvent:
     trail: list[str] = field(default_factory=list)
 
 
-class LambdaService:
-    """Invokes functions through their pools, the way the Lambda service would."""
+class LambdaControlPlane:
+    """Invokes functions through their pools, the way the Lambda service would, and owns the Lambda state."""
 
     def __init__(
         self,
         topology: Topology,
         pools: Mapping[str, FunctionPool],
-        clients: Any,  # localrun.aws.Clients (sqs, sns, events) pointing at moto
+        backend: BackendClients,
         clock: Clock,
         scheduler: Scheduler,
         journal: Journal,
     ) -> None:
         self.topology = topology
-        self.pools = pools
-        self.clients = clients
+        self._pools = pools
+        self._backend = backend
         self.clock = clock
-        self.scheduler = scheduler
+        self._scheduler = scheduler
         self.journal = journal
-        self.invoke_configs: dict[str, EventInvokeConfig] = {}  # set at runtime through the Lambda API
-        self.chaos = Chaos()
+        self._lock = threading.Lock()
+        self._invoke_configs: dict[str, EventInvokeConfig] = {}  # set at runtime through the Lambda API
+        self._chaos = Chaos()
+        self._destinations = Destinations(backend, journal, self.invoke_async)
+        self._pollers: list[Poller] = []
+        self.shadows = ShadowRegistry(backend.sqs, self._start_shadow_poller)
+
+    # -- functions ------------------------------------------------------------------------------------------
+    def function(self, name_or_arn: str) -> Function:
+        fn = self.topology.function(name_or_arn)
+        if fn is None or fn.name not in self._pools:
+            raise FunctionNotFoundError(name_or_arn)
+        return fn
+
+    def functions(self) -> list[Function]:
+        return [f for f in self.topology.functions if f.name in self._pools]
+
+    # -- event invoke configs -------------------------------------------------------------------------------
+    def invoke_config(self, fn: Function) -> EventInvokeConfig:
+        with self._lock:
+            current = self._invoke_configs.get(fn.name)
+        return current or self.topology.invoke_config(fn.name)
+
+    def put_invoke_config(self, config: EventInvokeConfig) -> None:
+        with self._lock:
+            self._invoke_configs[config.function_name] = config
+
+    # -- fault injection ------------------------------------------------------------------------------------
+    @property
+    def chaos(self) -> Chaos:
+        return self._chaos
+
+    def set_chaos(self, chaos: Chaos) -> None:
+        self._chaos = chaos  # one reference swap: an invocation sees the old or the new settings, never a mix
+        self.journal.log("chaos", f"fault injection set to {chaos.describe()}")
+
+    # -- event sources --------------------------------------------------------------------------------------
+    def start_event_source_mappings(self, threads_per_queue: int) -> None:
+        for esm in self.topology.event_source_mappings:
+            queue = self.topology.queue_by_arn(esm.source_arn)
+            target = self.topology.function(esm.function_name)
+            if not esm.enabled or queue is None or target is None:
+                self.journal.log(
+                    "esm", f"{esm.logical_id}: not started (disabled, or queue/function outside the selected stacks)"
+                )
+                continue
+            poller = SqsEventSourcePoller(
+                esm,
+                queue,
+                target,
+                self,
+                self._backend.sqs,
+                self._backend.queue_url(queue.arn),
+                self.clock,
+                self.journal,
+            )
+            poller.start(1 if queue.fifo else threads_per_queue)
+            with self._lock:
+                self._pollers.append(poller)
+
+    def _start_shadow_poller(self, function_name: str, queue_url: str) -> None:
+        poller = ShadowQueuePoller(
+            function_name, self, self._backend.sqs, queue_url, self.shadows.subscription_arn, self.journal
+        )
+        poller.start()
+        with self._lock:
+            self._pollers.append(poller)
+
+    def stop_pollers(self) -> None:
+        with self._lock:
+            pollers = list(self._pollers)
+        for p in pollers:
+            p.stop()
+        for p in pollers:
+            p.join(3.0)
 
     def _run(self, fn: Function, payload: bytes, timeout_s: float, corr: str, wait_s: float | None = None) -> Result:
         """One invocation on the function's pool, with fault injection when it is switched on."""
-        pool = self.pools[fn.name]
-        chaos = self.chaos
+        pool = self._pools[fn.name]
+        chaos = self._chaos
         if not chaos.applies(fn):
             return pool.invoke(payload, timeout_s, wait_s=wait_s)
         roll = chaos.rng.random()
@@ -124,15 +204,6 @@ class LambdaService:
             body = json.dumps({"errorType": "Injected.Failure", "errorMessage": message}).encode()
             return Failure(body, "Injected.Failure", message, duration_ms=result.duration_ms)
         return pool.invoke(payload, timeout_s, wait_s=wait_s)
-
-    def function(self, name_or_arn: str) -> Function:
-        fn = self.topology.function(name_or_arn)
-        if fn is None or fn.name not in self.pools:
-            raise FunctionNotFoundError(name_or_arn)
-        return fn
-
-    def config(self, fn: Function) -> EventInvokeConfig:
-        return self.invoke_configs.get(fn.name) or self.topology.invoke_config(fn.name)
 
     # -- synchronous ----------------------------------------------------------------------------------------
     def invoke(
@@ -177,13 +248,13 @@ class LambdaService:
         request_id = str(uuid.uuid4())
         event = AsyncEvent(fn, payload, request_id, corr or request_id[:8], self.clock.now())
         self.journal.log("async", f"{fn.logical_id} queued via {via} (request {request_id})", event.corr)
-        self.scheduler.submit(lambda: self._attempt(event))
+        self._scheduler.submit(lambda: self._attempt(event))
         return request_id
 
     def _attempt(self, ev: AsyncEvent) -> None:
-        cfg = self.config(ev.function)
+        cfg = self.invoke_config(ev.function)
         if self.clock.aws_elapsed(ev.enqueued) > cfg.max_event_age_s:
-            self._finish(ev, EVENT_AGE_EXCEEDED)
+            self._finish(ev, Condition.EVENT_AGE_EXCEEDED)
             return
         try:
             result = self._run(ev.function, ev.payload, ev.function.timeout_s + 30, ev.corr)
@@ -194,97 +265,34 @@ class LambdaService:
         ev.last = result
         self._log_result(ev.function, result, ev.corr, "async", f" attempt {ev.attempts}/{cfg.max_retries + 1}")
         if result.ok:
-            self._finish(ev, SUCCESS)
+            self._finish(ev, Condition.SUCCESS)
         elif ev.attempts <= cfg.max_retries:
             delay = RETRY_DELAYS_S[min(ev.attempts - 1, len(RETRY_DELAYS_S) - 1)]
             scaled = self.clock.scaled(delay)
             self.journal.log("retry", f"{ev.function.logical_id} retry in {scaled:.2f} s (AWS: {delay:.0f} s)", ev.corr)
-            self.scheduler.call_later(scaled, lambda: self._attempt(ev))
+            self._scheduler.call_later(scaled, lambda: self._attempt(ev))
         else:
-            self._finish(ev, RETRIES_EXHAUSTED)
+            self._finish(ev, Condition.RETRIES_EXHAUSTED)
 
-    def _finish(self, ev: AsyncEvent, condition: str) -> None:
-        cfg = self.config(ev.function)
+    def _finish(self, ev: AsyncEvent, condition: Condition) -> None:
+        cfg = self.invoke_config(ev.function)
         last = ev.last
         outcome = Outcome(
             condition=condition,
             request_id=ev.request_id,
             function_arn=ev.function.arn,
-            invoke_count=max(ev.attempts, 1) if condition != EVENT_AGE_EXCEEDED else ev.attempts,
+            invoke_count=max(ev.attempts, 1) if condition != Condition.EVENT_AGE_EXCEEDED else ev.attempts,
             request_payload=ev.payload,
             response_payload=None if last is None else last.body,
             function_error=None if last is None or last.ok else "Unhandled",
             timestamp=self.clock.now(),
         )
-        destination = cfg.on_success if condition == SUCCESS else cfg.on_failure
+        destination = cfg.on_success if condition == Condition.SUCCESS else cfg.on_failure
         if destination:
-            self._deliver(destination, outcome, ev)
-        if condition != SUCCESS:
+            self._destinations.deliver(destination, outcome, ev.function, ev.corr)
+        if condition != Condition.SUCCESS:
             if ev.function.dlq_arn:
-                self._to_dlq(ev, last)
+                message = "" if last is None else (last.error_message or last.error_type or "")
+                self._destinations.to_dlq(ev.function, ev.payload, ev.request_id, message, ev.corr)
             if not destination and not ev.function.dlq_arn:
                 self.journal.log("dropped", f"{ev.function.logical_id}: {condition}, no destination or DLQ", ev.corr)
-
-    def _deliver(self, destination: str, outcome: Outcome, ev: AsyncEvent) -> None:
-        record = destination_record(outcome)
-        body = json.dumps(record)
-        service = arn_service(destination)
-        try:
-            if service == "sqs":
-                self.clients.sqs.send_message(QueueUrl=self.clients.queue_url(destination), MessageBody=body)
-            elif service == "sns":
-                self.clients.sns.publish(TopicArn=destination, Message=body)
-            elif service == "events":
-                resp = self.clients.events.put_events(
-                    Entries=[
-                        {
-                            "Source": "lambda",
-                            "DetailType": destination_detail_type(outcome.condition),
-                            "Detail": body,
-                            "Resources": [destination, f"{ev.function.arn}:$LATEST"],
-                            "EventBusName": bus_name_from_arn(destination),
-                        }
-                    ]
-                )
-                if resp.get("FailedEntryCount"):
-                    raise RuntimeError(f"PutEvents failed: {resp['Entries']}")
-            elif service == "lambda":
-                self.invoke_async(function_name_from_arn(destination), body.encode(), ev.corr, "destination")
-                return
-            else:
-                raise ValueError(f"unsupported destination {destination}")
-        except Exception as exc:
-            self.journal.log(
-                "dest-fail", f"{ev.function.logical_id} {outcome.condition} -> {destination}: {exc}", ev.corr
-            )
-            return
-        self.journal.log(
-            "destination", f"{ev.function.logical_id} {outcome.condition} -> {_short(destination)}", ev.corr
-        )
-
-    def _to_dlq(self, ev: AsyncEvent, last: Result | None) -> None:
-        dlq = ev.function.dlq_arn
-        assert dlq is not None
-        message = "" if last is None else (last.error_message or last.error_type or "")
-        attributes = dlq_message_attributes(ev.request_id, message)
-        try:
-            if arn_service(dlq) == "sns":
-                self.clients.sns.publish(
-                    TopicArn=dlq,
-                    Message=ev.payload.decode(),
-                    MessageAttributes={
-                        k: {"DataType": v["DataType"], "StringValue": v["StringValue"]} for k, v in attributes.items()
-                    },
-                )
-            else:
-                self.clients.sqs.send_message(
-                    QueueUrl=self.clients.queue_url(dlq), MessageBody=ev.payload.decode(), MessageAttributes=attributes
-                )
-        except Exception as exc:
-            self.journal.log("dlq-fail", f"{ev.function.logical_id} -> {dlq}: {exc}", ev.corr)
-            return
-        self.journal.log("dlq", f"{ev.function.logical_id} -> {_short(dlq)}", ev.corr)
-
-
-def _short(arn: str) -> str:
-    return arn.rsplit(":", 1)[-1]

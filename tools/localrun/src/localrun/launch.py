@@ -218,8 +218,8 @@ class LocalTopology:
         )
         try:
             runner.start()
-            if s.chaos_fail_rate or s.chaos_kill_rate:
-                runner.lambdas.chaos = Chaos(s.chaos_fail_rate, s.chaos_kill_rate, s.chaos_functions)
+            if runner.control is not None and (s.chaos_fail_rate or s.chaos_kill_rate):
+                runner.control.set_chaos(Chaos(s.chaos_fail_rate, s.chaos_kill_rate, s.chaos_functions))
         except Exception as exc:
             sys.stderr.write(f"localrun: could not start: {exc}\n")
             return 1

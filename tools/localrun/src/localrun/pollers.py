@@ -5,17 +5,21 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from localrun.clock import Clock
 from localrun.journal import Journal
-from localrun.lambdas import LambdaService
 from localrun.model import EventSourceMapping, Function, Queue
+from localrun.pool import Result
 from localrun.records.payload import parse_payload
 from localrun.records.shadow import shadow_to_lambda_event
 from localrun.records.sqs import failed_message_ids, sqs_event
 
-_ALL = ["All"]
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import MessageTypeDef
+
 # A message on a shadow queue that the runner cannot hand over (a bug, or a body nothing can read) is tried this
 # many times, SHADOW_RETRY_DELAY_S apart, then moved to this queue of the local endpoint with a journal line.
 SHADOW_MAX_RECEIVES = 3
@@ -23,7 +27,17 @@ SHADOW_RETRY_DELAY_S = 1
 SHADOW_DLQ_NAME = "localrun-dead-letters"
 
 
-class _Poller:
+class Invoker(Protocol):
+    """What a poller needs of the Lambda control plane."""
+
+    def invoke(self, name_or_arn: str, payload: bytes, corr: str, via: str) -> Result: ...
+
+    def invoke_async(self, name_or_arn: str, payload: bytes, corr: str | None, via: str) -> str: ...
+
+
+class Poller:
+    """Threads that call :meth:`poll_once` until stopped; an error is logged and retried a second later."""
+
     def __init__(self, name: str, journal: Journal) -> None:
         self.name = name
         self.journal = journal
@@ -57,7 +71,7 @@ class _Poller:
         raise NotImplementedError
 
 
-class SqsEventSourcePoller(_Poller):
+class SqsEventSourcePoller(Poller):
     """Lambda's SQS poller: batch, invoke synchronously, delete successes, leave failures to the visibility timeout."""
 
     def __init__(
@@ -65,7 +79,9 @@ class SqsEventSourcePoller(_Poller):
         esm: EventSourceMapping,
         queue: Queue,
         function: Function,
-        lambdas: LambdaService,
+        lambdas: Invoker,
+        sqs: SQSClient,
+        queue_url: str,
         clock: Clock,
         journal: Journal,
     ) -> None:
@@ -75,22 +91,21 @@ class SqsEventSourcePoller(_Poller):
         self.function = function
         self.lambdas = lambdas
         self.clock = clock
-        self.sqs = lambdas.clients.sqs
-        self.url = lambdas.clients.queue_url(queue.arn)
+        self.sqs = sqs
+        self.url = queue_url
         self._patterns = [_event_pattern(p) for p in esm.filter_patterns]
 
-    def _receive(self, count: int, wait_s: int) -> list[dict[str, Any]]:
+    def _receive(self, count: int, wait_s: int) -> list[MessageTypeDef]:
         # Concurrent receives on one queue are safe: localrun.motoserver serialises them under the queue's lock.
         resp = self.sqs.receive_message(
             QueueUrl=self.url,
             MaxNumberOfMessages=max(1, min(10, count)),
             WaitTimeSeconds=wait_s,
             VisibilityTimeout=self.queue.visibility_timeout_s,  # AWS time: nothing redelivers while in flight
-            AttributeNames=_ALL,
-            MessageAttributeNames=_ALL,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
         )
-        messages: list[dict[str, Any]] = resp.get("Messages", [])
-        return messages
+        return resp.get("Messages", [])
 
     def poll_once(self) -> None:
         batch = self._receive(self.esm.batch_size, 1)
@@ -106,7 +121,7 @@ class SqsEventSourcePoller(_Poller):
         if batch:
             self._process(batch)
 
-    def _filter(self, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _filter(self, batch: list[MessageTypeDef]) -> list[MessageTypeDef]:
         if not self._patterns:
             return batch
         kept = []
@@ -121,7 +136,7 @@ class SqsEventSourcePoller(_Poller):
                 self.journal.log("filtered", f"{self.queue.logical_id}: message {m['MessageId'][:8]} matched no filter")
         return kept
 
-    def _process(self, batch: list[dict[str, Any]]) -> None:
+    def _process(self, batch: list[MessageTypeDef]) -> None:
         ids = [m["MessageId"] for m in batch]
         corr = ids[0]
         payload = json.dumps(sqs_event(batch, self.queue.arn)).encode()
@@ -157,23 +172,24 @@ class SqsEventSourcePoller(_Poller):
             )
 
 
-class ShadowQueuePoller(_Poller):
+class ShadowQueuePoller(Poller):
     """Drains a shadow queue (moto's stand-in for a Lambda target) and invokes the function asynchronously."""
 
     def __init__(
         self,
-        queue_url: str,
         function_name: str,
-        lambdas: LambdaService,
+        lambdas: Invoker,
+        sqs: SQSClient,
+        queue_url: str,
+        subscription_arn: Callable[[str, str], str | None],
         journal: Journal,
-        subscription_arns: dict[str, str],
     ) -> None:
         super().__init__(f"shadow-{function_name}", journal)
         self.url = queue_url
         self.function_name = function_name
         self.lambdas = lambdas
-        self.sqs = lambdas.clients.sqs
-        self.subscription_arns = subscription_arns
+        self.sqs = sqs
+        self._subscription_arn = subscription_arn  # (function, topic ARN) -> the subscription's ARN
 
     def poll_once(self) -> None:
         resp = self.sqs.receive_message(
@@ -191,8 +207,8 @@ class ShadowQueuePoller(_Poller):
                 continue
             self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=m["ReceiptHandle"])
 
-    def _hand_over(self, m: dict[str, Any]) -> None:
-        shadow = shadow_to_lambda_event(m["Body"], self.subscription_arns)
+    def _hand_over(self, m: MessageTypeDef) -> None:
+        shadow = shadow_to_lambda_event(m["Body"], lambda topic: self._subscription_arn(self.function_name, topic))
         if shadow.skip:
             return
         corr = _corr_of(m["Body"]) or m["MessageId"]
@@ -202,7 +218,7 @@ class ShadowQueuePoller(_Poller):
         except LookupError:
             self.journal.log("dropped", f"{shadow.source} event for unknown function {self.function_name}", corr)
 
-    def _failed(self, m: dict[str, Any], exc: Exception) -> None:
+    def _failed(self, m: MessageTypeDef, exc: Exception) -> None:
         """Retry a message the runner could not hand over a few times, then park it in the dead-letter queue."""
         receives = int(m.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
         if receives < SHADOW_MAX_RECEIVES:

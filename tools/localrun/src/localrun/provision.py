@@ -32,7 +32,7 @@ def provision(topology: Topology, clients: Any, journal: Journal) -> None:
         clients.s3.put_bucket_notification_configuration(
             Bucket=n.bucket_name, NotificationConfiguration=dict(n.configuration)
         )
-    pools = create_user_pools(topology, clients.client("cognito-idp")) if topology.user_pools else 0
+    pools = create_user_pools(topology, clients.cognito_idp) if topology.user_pools else 0
     journal.log(
         "provision",
         f"{len(topology.queues)} queues, {len(topology.topics)} topics, {len(topology.tables)} tables, "

@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 from localrun.authorizer import CognitoAuthorizer, TokenRejectedError, unauthorized
 from localrun.httpserve import BodyError, read_body
 from localrun.journal import Journal
-from localrun.lambdas import LambdaService, PayloadTooLargeError
-from localrun.model import RestApi
+from localrun.lambdas import LambdaControlPlane, PayloadTooLargeError
+from localrun.model import RestApi, Route
 from localrun.pool import NoFreeInstanceError
 from localrun.records.apigateway import HttpRequest, HttpResponse, gateway_error, proxy_event, proxy_response
 from localrun.routes import resolve_route
@@ -28,7 +28,7 @@ class RestGateway:
     def __init__(
         self,
         apis: tuple[RestApi, ...],
-        lambdas: LambdaService,
+        lambdas: LambdaControlPlane,
         journal: Journal,
         host: str = "127.0.0.1",
         port: int = 3000,

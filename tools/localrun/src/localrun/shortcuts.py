@@ -27,10 +27,14 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from localrun.aws import Clients
+from localrun.aws import EndpointClients
 from localrun.userpools import find_pools
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp.type_defs import AttributeTypeTypeDef
+
 
 # The local pool's default password (it meets the stack's policy). Local only: cloud users choose their own.
 DEFAULT_PASSWORD = "Local-Passw0rd!"
@@ -63,7 +67,7 @@ def out(data: Any) -> None:
 
 
 class Shortcuts:
-    def __init__(self, clients: Clients) -> None:
+    def __init__(self, clients: EndpointClients) -> None:
         self.c = clients
 
     def queues(self) -> list[str]:
@@ -79,7 +83,7 @@ class Shortcuts:
         return [t["TopicArn"] for t in self.c.sns.list_topics()["Topics"]]
 
     def functions(self) -> list[str]:
-        return [f["FunctionName"] for f in self.c.client("lambda").list_functions()["Functions"]]
+        return [f["FunctionName"] for f in self.c.lambda_.list_functions()["Functions"]]
 
     def ls(self) -> dict[str, list[str]]:
         return {
@@ -89,7 +93,7 @@ class Shortcuts:
             "buckets": self.buckets(),
             "topics": self.topics(),
             "tables": self.c.dynamodb.list_tables()["TableNames"],
-            "user_pools": sorted(find_pools(self.c.client("cognito-idp"))),
+            "user_pools": sorted(find_pools(self.c.cognito_idp)),
         }
 
     def put_event(self, bus: str | None, source: str, detail_type: str, detail: str) -> Any:
@@ -106,8 +110,9 @@ class Shortcuts:
 
     def publish(self, topic: str | None, message: str, subject: str | None) -> Any:
         arn = pick("topic", self.topics(), topic)
-        args = {"TopicArn": arn, "Message": message, **({"Subject": subject} if subject else {})}
-        return self.c.sns.publish(**args)
+        if subject:
+            return self.c.sns.publish(TopicArn=arn, Message=message, Subject=subject)
+        return self.c.sns.publish(TopicArn=arn, Message=message)
 
     def send(self, queue: str | None, body: str) -> Any:
         name = pick("queue", self.queues(), queue)
@@ -147,7 +152,7 @@ class Shortcuts:
 
     def invoke(self, function: str | None, payload: bytes, is_async: bool) -> Any:
         name = pick("function", self.functions(), function)
-        resp = self.c.client("lambda").invoke(
+        resp = self.c.lambda_.invoke(
             FunctionName=name, Payload=payload, InvocationType="Event" if is_async else "RequestResponse"
         )
         if is_async:
@@ -183,10 +188,10 @@ class Shortcuts:
 
     def user(self, name: str, pool: str | None, admin: bool, email: str | None, password: str) -> str:
         """Create (or update) user ``name`` with a permanent password, optionally in admins; an ID token of theirs."""
-        cognito = self.c.client("cognito-idp")
+        cognito = self.c.cognito_idp
         pools = find_pools(cognito)
         pool_id = pools[pick("pool", list(pools), pool)].id
-        attributes = [
+        attributes: list[AttributeTypeTypeDef] = [
             {"Name": "email", "Value": email or f"{name}@example.com"},
             {"Name": "email_verified", "Value": "true"},
         ]
@@ -203,7 +208,7 @@ class Shortcuts:
 
     def token(self, name: str, pool: str | None, password: str) -> str:
         """Sign ``name`` in with USER_PASSWORD_AUTH, as a CLI user would; their ID token."""
-        cognito = self.c.client("cognito-idp")
+        cognito = self.c.cognito_idp
         pools = find_pools(cognito)
         found = pools[pick("pool", list(pools), pool)]
         if not found.client_ids:
@@ -282,7 +287,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    sc = Shortcuts(Clients(args.endpoint))
+    sc = Shortcuts(EndpointClients(args.endpoint))
     try:
         if args.command == "ls":
             out(sc.ls())

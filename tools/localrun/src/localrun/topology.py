@@ -20,13 +20,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from localrun.aws import Clients
+from localrun.aws import BackendClients, EndpointClients
 from localrun.clock import Clock, Scheduler
 from localrun.instance import free_port
 from localrun.journal import Journal
+from localrun.lambdas import LambdaControlPlane
 from localrun.launch import DEFAULT_POOL_MAX, LaunchSettings, LocalTopology
 from localrun.model import ACCOUNT_ID, Function, Topology
 from localrun.pool import FunctionPool, Instance
+from localrun.restapi import RestGateway
 
 Starter = Callable[[Function], Instance]
 
@@ -84,8 +86,8 @@ class Runner:
         self._stoppers: list[Callable[[], None]] = []
         self._stopped = threading.Event()
         self.pools: dict[str, FunctionPool] = {}
-        self.rest: Any = None
-        self.pollers: list[Any] = []
+        self.control: LambdaControlPlane | None = None  # set by start()
+        self.rest: RestGateway | None = None  # set by start() when the topology has a REST API
         self.timings: dict[str, float] = {}
 
     def start(self) -> None:
@@ -98,19 +100,13 @@ class Runner:
         self.timings["total_s"] = time.monotonic() - t0
 
     def _start(self) -> None:
-        from localrun.gateway import Gateway, ShadowRegistry
-        from localrun.lambdas import LambdaService
-        from localrun.pollers import ShadowQueuePoller, SqsEventSourcePoller
+        from localrun.gateway import Gateway
+        from localrun.motoserver import MotoProcess
         from localrun.provision import provision
-        from localrun.restapi import RestGateway
 
         t = time.monotonic()
-        from localrun.motoserver import MotoProcess
-
         moto = MotoProcess(free_port(), ACCOUNT_ID)  # its own process: moto is CPU-bound (see localrun.motoserver)
         self._stoppers.append(moto.stop)
-        moto_port = moto.port
-        internal = Clients(f"http://127.0.0.1:{moto_port}")
         self.timings["moto_s"] = time.monotonic() - t
 
         scheduler = Scheduler()
@@ -119,21 +115,16 @@ class Runner:
             size = min(self.pool_max, fn.reserved_concurrency) if fn.reserved_concurrency else self.pool_max
             self.pools[fn.name] = FunctionPool(fn.name, self._starter_for(fn), max(1, size))
         self._stoppers.append(self._close_pools)
-        lambdas = LambdaService(self.topology, self.pools, internal, self.clock, scheduler, self.journal)
-        self.lambdas = lambdas
-
-        def on_shadow(function_name: str, url: str, subscription_arns: dict[str, str]) -> None:
-            poller = ShadowQueuePoller(url, function_name, lambdas, self.journal, subscription_arns)
-            poller.start()
-            self.pollers.append(poller)
-
-        shadows = ShadowRegistry(internal, on_shadow)
-        gateway = Gateway("127.0.0.1", moto_port, lambdas, shadows, self.journal, port=self.port)
+        control = LambdaControlPlane(
+            self.topology, self.pools, BackendClients(moto.url), self.clock, scheduler, self.journal
+        )
+        self.control = control
+        gateway = Gateway((moto.host, moto.port), control, self.journal, port=self.port)
         gateway.start()
         self._stoppers.append(gateway.stop)
 
         t = time.monotonic()
-        provision(self.topology, Clients(self.endpoint), self.journal)
+        provision(self.topology, EndpointClients(self.endpoint), self.journal)
         self.timings["provision_s"] = time.monotonic() - t
 
         t = time.monotonic()
@@ -146,19 +137,8 @@ class Runner:
                     self.journal.log("warm", f"{name}: could not start an instance: {exc}")
         self.timings["warm_s"] = time.monotonic() - t
 
-        for esm in self.topology.event_source_mappings:
-            queue = self.topology.queue_by_arn(esm.source_arn)
-            target = self.topology.function(esm.function_name)
-            if not esm.enabled or queue is None or target is None:
-                self.journal.log(
-                    "esm", f"{esm.logical_id}: not started (disabled, or queue/function outside the selected stacks)"
-                )
-                continue
-            poller = SqsEventSourcePoller(esm, queue, target, lambdas, self.clock, self.journal)
-            poller.start(1 if queue.fifo else self.esm_pollers)
-            self.pollers.append(poller)
-
-        self._stoppers.append(self._stop_pollers)
+        control.start_event_source_mappings(self.esm_pollers)
+        self._stoppers.append(control.stop_pollers)
         if self.topology.rest_apis:
             from localrun.authorizer import CognitoAuthorizer
 
@@ -166,7 +146,7 @@ class Runner:
             if self.topology.user_pools:
                 authorizer.warm()
             rest = RestGateway(
-                self.topology.rest_apis, lambdas, self.journal, port=self.api_port, authorizer=authorizer
+                self.topology.rest_apis, control, self.journal, port=self.api_port, authorizer=authorizer
             )
             rest.start()
             self.rest = rest
@@ -183,12 +163,6 @@ class Runner:
         # In parallel: stopping a container takes a while, and Ctrl-C should not.
         with ThreadPoolExecutor(max_workers=16) as workers:
             list(workers.map(lambda pool: pool.close(), self.pools.values()))
-
-    def _stop_pollers(self) -> None:
-        for p in self.pollers:
-            p.stop()
-        for p in self.pollers:
-            p.join(3.0)
 
     def stop(self) -> None:
         if self._stopped.is_set():

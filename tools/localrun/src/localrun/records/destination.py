@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from localrun.records.payload import parse_payload
@@ -14,16 +15,19 @@ def iso_ms(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(ts * 1000) % 1000:03d}Z"
 
 
-SUCCESS = "Success"
-RETRIES_EXHAUSTED = "RetriesExhausted"
-EVENT_AGE_EXCEEDED = "EventAgeExceeded"
+class Condition(StrEnum):
+    """How an async invocation ended (``requestContext.condition``)."""
+
+    SUCCESS = "Success"
+    RETRIES_EXHAUSTED = "RetriesExhausted"
+    EVENT_AGE_EXCEEDED = "EventAgeExceeded"
 
 
 @dataclass(frozen=True)
 class Outcome:
     """How an async invocation ended, as the destination record describes it."""
 
-    condition: str
+    condition: Condition
     request_id: str
     function_arn: str
     invoke_count: int
@@ -55,9 +59,9 @@ def destination_record(outcome: Outcome) -> dict[str, Any]:
     return record
 
 
-def destination_detail_type(condition: str) -> str:
+def destination_detail_type(condition: Condition) -> str:
     """The EventBridge detail-type of a destination record."""
-    return "Lambda Function Invocation Result - " + ("Success" if condition == SUCCESS else "Failure")
+    return "Lambda Function Invocation Result - " + ("Success" if condition == Condition.SUCCESS else "Failure")
 
 
 def dlq_message_attributes(request_id: str, error_message: str) -> dict[str, dict[str, str]]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import parse_qsl, quote_plus, unquote_plus, urlsplit
 
 from localrun.model import ACCOUNT_ID, REGION
@@ -14,12 +15,16 @@ from localrun.model import ACCOUNT_ID, REGION
 
 @dataclass(frozen=True)
 class ShadowEvent:
-    source: str  # "events" | "sns" | "s3" | "unknown"
+    source: Literal["events", "sns", "s3", "unknown"]  # the integration that delivered it
     payload: bytes  # the Lambda event
     skip: bool = False  # s3:TestEvent
 
 
-def shadow_to_lambda_event(body: str, subscription_arns: Mapping[str, str] | None = None) -> ShadowEvent:
+def _no_subscription(topic_arn: str) -> str | None:  # noqa: ARG001 - the lookup's signature
+    return None
+
+
+def shadow_to_lambda_event(body: str, subscription_arn: Callable[[str], str | None] = _no_subscription) -> ShadowEvent:
     """Turn what moto delivered to a shadow queue into the event the real integration would pass to Lambda."""
     try:
         data = json.loads(body)
@@ -30,7 +35,7 @@ def shadow_to_lambda_event(body: str, subscription_arns: Mapping[str, str] | Non
         # The subscription's ARN is in its unsubscribe URL; fall back to what the runner recorded, then to a stable id.
         unsubscribe = str(data.get("UnsubscribeURL") or data.get("UnsubscribeUrl") or "")
         from_url = dict(parse_qsl(urlsplit(unsubscribe).query)).get("SubscriptionArn")
-        sub_arn = from_url or (subscription_arns or {}).get(topic) or f"{topic}:{uuid.uuid5(uuid.NAMESPACE_URL, topic)}"
+        sub_arn = from_url or subscription_arn(topic) or f"{topic}:{uuid.uuid5(uuid.NAMESPACE_URL, topic)}"
         sns = {
             "Type": "Notification",
             "MessageId": data.get("MessageId"),
