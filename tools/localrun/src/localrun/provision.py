@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from localrun.journal import Journal
 from localrun.model import Topology
 from localrun.userpools import create_user_pools
 
+if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_events.type_defs import TargetTypeDef
+    from mypy_boto3_s3.type_defs import NotificationConfigurationTypeDef
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.literals import QueueAttributeNameType
 
-def provision(topology: Topology, clients: Any, journal: Journal) -> None:
+    from localrun.aws import EndpointClients
+
+
+def provision(topology: Topology, clients: EndpointClients, journal: Journal) -> None:
     """Create queues (DLQs first), topics, tables, buckets, buses, rules, subscriptions, bucket notifications and
     Cognito user pools (with their app clients and groups).
 
-    ``clients`` must talk to the gateway (not to moto directly), so Lambda targets take the shadow-queue path.
+    Through the endpoint (not straight to moto), so Lambda targets take the shadow-queue path.
     """
     _queues(topology, clients.sqs)
     for t in topology.topics:
@@ -30,7 +40,9 @@ def provision(topology: Topology, clients: Any, journal: Journal) -> None:
     _subscriptions(topology, clients.sns)
     for n in topology.bucket_notifications:
         clients.s3.put_bucket_notification_configuration(
-            Bucket=n.bucket_name, NotificationConfiguration=dict(n.configuration)
+            Bucket=n.bucket_name,
+            # The template's property, already in the API's shape (localrun.assembly converts it).
+            NotificationConfiguration=cast("NotificationConfigurationTypeDef", dict(n.configuration)),
         )
     pools = create_user_pools(topology, clients.cognito_idp) if topology.user_pools else 0
     journal.log(
@@ -42,10 +54,11 @@ def provision(topology: Topology, clients: Any, journal: Journal) -> None:
     )
 
 
-def _queues(topology: Topology, sqs: Any) -> None:
+def _queues(topology: Topology, sqs: SQSClient) -> None:
     # Queues referenced as a DLQ are created first so the redrive policy can point at them.
     for q in sorted(topology.queues, key=lambda q: q.redrive is not None):
-        attributes: dict[str, str] = {"VisibilityTimeout": str(q.visibility_timeout_s), **q.attributes}
+        attributes: dict[QueueAttributeNameType, str] = {"VisibilityTimeout": str(q.visibility_timeout_s)}
+        attributes |= cast("dict[QueueAttributeNameType, str]", q.attributes)  # the template's names are the API's
         if q.fifo:
             attributes["FifoQueue"] = "true"
         if q.redrive:
@@ -55,7 +68,7 @@ def _queues(topology: Topology, sqs: Any) -> None:
         sqs.create_queue(QueueName=q.name, Attributes=attributes)
 
 
-def _rules(topology: Topology, events: Any) -> None:
+def _rules(topology: Topology, events: EventBridgeClient) -> None:
     for rule in topology.rules:
         args: dict[str, Any] = {
             "Name": rule.name,
@@ -68,10 +81,14 @@ def _rules(topology: Topology, events: Any) -> None:
             args["ScheduleExpression"] = rule.schedule
         events.put_rule(**args)
         if rule.targets:
-            events.put_targets(Rule=rule.name, EventBusName=rule.bus_name, Targets=[t.to_api() for t in rule.targets])
+            events.put_targets(
+                Rule=rule.name,
+                EventBusName=rule.bus_name,
+                Targets=[cast("TargetTypeDef", t.to_api()) for t in rule.targets],
+            )
 
 
-def _subscriptions(topology: Topology, sns: Any) -> None:
+def _subscriptions(topology: Topology, sns: SNSClient) -> None:
     for sub in topology.subscriptions:
         attributes = {}
         if sub.raw_message_delivery:
