@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ruff (lint + format check) over the repo, mypy --strict over every package.
+# ruff (lint + format check) over the repo, mypy --strict over every package, import-linter's layering contracts.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ruff check .
@@ -9,3 +9,4 @@ for init in libs/*/src/*/__init__.py services/*/src/*/__init__.py tools/*/src/*/
   packages+=(-p "$(basename "$(dirname "$init")")")
 done
 mypy "${packages[@]}" -p infra
+lint-imports --no-cache  # the layering contracts in pyproject.toml [tool.importlinter]

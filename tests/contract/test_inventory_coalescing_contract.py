@@ -13,10 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from inventory_ingest.domain.coalesce import updater_instant
 from inventory_ingest.domain.ingest import CsvIngestor, idempotency_key
-from inventory_ingest.domain.rows import Rejection
 from inventory_ingest.models.inventory import InventoryUpdateMessage, SourceLine
+from inventory_ingest.models.rejection import Rejection
 from inventory_ingest.ports import ObjectRef, OpenedObject
-from inventory_updater.domain.levels import InventoryLevel, apply_update, utc_timestamp
+from inventory_updater.domain.levels import apply_update, utc_timestamp
+from inventory_updater.models.level import InventoryLevel
 from inventory_updater.models.update import InventoryUpdate
 from inventory_updater.ports import StoredLevel, WriteRejected
 

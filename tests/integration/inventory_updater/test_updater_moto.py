@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 import pytest
 from inventory_updater.adapters.dynamodb import DynamoDbInventoryStore
-from inventory_updater.domain.levels import InventoryLevel
+from inventory_updater.models.level import InventoryLevel
 from inventory_updater.ports import StoredLevel, WriteRejected
 
 REGION = "us-east-1"

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from inventory_ingest.domain.ingest import CsvIngestor, Outcome, idempotency_key, rejects_key_for
-from inventory_ingest.domain.rows import Rejection
 from inventory_ingest.generate import generate_rows, is_bad
 from inventory_ingest.models.inventory import InventoryUpdateMessage
+from inventory_ingest.models.rejection import Rejection
 from inventory_ingest.ports import ObjectGoneError, ObjectRef, OpenedObject
 
 SAMPLE = Path(__file__).parents[3] / "services" / "inventory_ingest" / "samples" / "sample_file.csv"

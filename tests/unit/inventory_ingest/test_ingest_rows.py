@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 from inventory_ingest.domain.lines import RawLine
-from inventory_ingest.domain.rows import HeaderError, Rejection, Row, column_order, parse_row
+from inventory_ingest.domain.rows import HeaderError, Row, column_order, parse_row
+from inventory_ingest.models.rejection import Rejection
 
 ORDER = (0, 1, 2, 3)
 

@@ -7,7 +7,8 @@ import json
 from dataclasses import dataclass, field
 
 import pytest
-from inventory_updater.domain.levels import InventoryLevel, Outcome, apply_update, sequence_of
+from inventory_updater.domain.levels import Outcome, apply_update, sequence_of
+from inventory_updater.models.level import InventoryLevel
 from inventory_updater.models.update import InventoryUpdate
 from inventory_updater.ports import StoredLevel, WriteRejected
 from pydantic import ValidationError

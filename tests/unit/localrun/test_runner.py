@@ -19,7 +19,7 @@ from localrun.clock import Clock
 from localrun.instance import free_port
 from localrun.journal import Journal
 from localrun.model import Function
-from localrun.topology import Runner
+from localrun.runner import Runner
 from localrun_testing import FakeFleet, default_behaviour, drain, wait_for
 
 ASSEMBLY = Path(__file__).parent / "fixtures" / "assembly"

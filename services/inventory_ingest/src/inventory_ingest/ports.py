@@ -6,8 +6,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from inventory_ingest.domain.rows import Rejection
 from inventory_ingest.models.inventory import InventoryUpdateMessage
+from inventory_ingest.models.rejection import Rejection
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from inventory_updater.domain.levels import InventoryLevel
+from inventory_updater.models.level import InventoryLevel
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,13 +19,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Literal
 
+from localrun.clock import Clock
 from localrun.journal import Journal
 from localrun.model import Topology
+from localrun.runner import DEFAULT_POOL_MAX, Runner, rie_starter
 
 Mode = Literal["auto", "docker", "process"]
 Synth = Literal["auto", "always", "never"]
 READY = "READY"
-DEFAULT_POOL_MAX = 4
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,6 @@ class LocalTopology:
     def serve(self, stop: threading.Event) -> int:
         """Start, print what listens where and ``READY``, run until ``stop`` is set, stop everything."""
         from localrun.lambdas import Chaos
-        from localrun.topology import Runner, rie_starter
 
         s = self.settings
         try:
@@ -203,7 +203,6 @@ class LocalTopology:
             sys.stderr.write(f"localrun: {exc}\n")
             return 2
         function_logs = s.function_logs.open("a", buffering=1) if s.function_logs else None
-        from localrun.clock import Clock
 
         runner = Runner(
             topology,

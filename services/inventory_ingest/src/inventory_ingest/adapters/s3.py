@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from inventory_ingest.domain.rows import Rejection
+from inventory_ingest.models.rejection import Rejection
 from inventory_ingest.ports import ObjectGoneError, ObjectRef, OpenedObject
 
 if TYPE_CHECKING:

@@ -11,8 +11,9 @@ from enum import StrEnum
 
 from inventory_ingest.domain.coalesce import DEFAULT_WINDOW_KEYS, CoalescingWindow
 from inventory_ingest.domain.lines import iter_lines
-from inventory_ingest.domain.rows import HeaderError, Rejection, Row, column_order, parse_row
+from inventory_ingest.domain.rows import HeaderError, Row, column_order, parse_row
 from inventory_ingest.models.inventory import InventoryUpdateMessage, SourceLine
+from inventory_ingest.models.rejection import Rejection
 from inventory_ingest.ports import ObjectGoneError, ObjectRef, ObjectSource, RejectsStore, UpdatePublisher
 
 REJECTS_SUFFIX = ".rejects.csv"

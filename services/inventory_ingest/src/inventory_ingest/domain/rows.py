@@ -12,6 +12,7 @@ from functools import lru_cache
 from pydantic import TypeAdapter
 
 from inventory_ingest.domain.lines import RawLine
+from inventory_ingest.models.rejection import Rejection
 
 COLUMNS: tuple[str, ...] = ("product_id", "location", "quantity", "update_date")
 MAX_TEXT_CHARS = 256  # product_id and location are DynamoDB keys; keep them far below the key size limits
@@ -29,15 +30,6 @@ class Row:
     location: str
     quantity: int
     update_date: str
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    """An invalid line: its number, why it was rejected and its text (as far as it could be decoded)."""
-
-    line: int
-    reason: str
-    content: str
 
 
 class HeaderError(ValueError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from inventory_updater.domain.levels import InventoryLevel
+from inventory_updater.models.level import InventoryLevel
 from inventory_updater.ports import StoredLevel, WriteRejected
 
 if TYPE_CHECKING:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from inventory_updater.models.level import InventoryLevel
 from inventory_updater.models.update import InventoryUpdate
 from inventory_updater.ports import InventoryStore, StoredLevel, WriteRejected
 
@@ -28,16 +29,6 @@ class Outcome(StrEnum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     STALE = "stale"
-
-
-@dataclass(frozen=True, slots=True)
-class InventoryLevel:
-    product_id: str
-    location: str
-    quantity: int
-    update_date: str
-    sequence: str
-    idempotency_key: str
 
 
 @dataclass(frozen=True, slots=True)

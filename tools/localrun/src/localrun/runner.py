@@ -1,0 +1,203 @@
+"""The runner: wires moto, the Lambda control plane, the AWS endpoint, the pools, the pollers and the REST API for
+one topology, and stops them in reverse order. Started through :mod:`localrun.launch`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from localrun.aws import BackendClients, EndpointClients
+from localrun.clock import Clock, Scheduler
+from localrun.instance import free_port
+from localrun.journal import Journal
+from localrun.lambdas import LambdaControlPlane
+from localrun.model import ACCOUNT_ID, Function, Topology
+from localrun.pool import FunctionPool, Instance
+from localrun.restapi import RestGateway
+
+Starter = Callable[[Function], Instance]
+DEFAULT_POOL_MAX = 4
+
+
+def rie_starter(mode: str, endpoint: str, output: Any = None) -> Starter:
+    """Start functions as RIE instances (``localrun.instance``), as containers or processes.
+
+    ``output`` (a file) receives the functions' own logs; by default they are interleaved with the journal.
+    """
+    from localrun.instance import FunctionSpec, start_instance
+
+    def start(fn: Function) -> Instance:
+        spec = FunctionSpec(
+            name=fn.name,
+            service=fn.service,
+            handler=fn.handler,
+            env=fn.env,
+            timeout_s=fn.timeout_s,
+            memory_mb=fn.memory_mb,
+            image=fn.service,
+            endpoint=endpoint,
+        )
+        instance: Instance = start_instance(spec, mode, output=output)
+        return instance
+
+    return start
+
+
+class Runner:
+    def __init__(
+        self,
+        topology: Topology,
+        starter: Starter,
+        *,
+        clock: Clock,
+        journal: Journal,
+        port: int = 4566,
+        api_port: int = 3000,
+        pool_max: int = DEFAULT_POOL_MAX,
+        warm: int = 1,
+        esm_pollers: int = 2,
+        mode: str = "",
+    ) -> None:
+        self.topology = topology
+        self.mode = mode
+        self.starter = starter
+        self.clock = clock
+        self.journal = journal
+        self.port = port
+        self.api_port = api_port
+        self.pool_max = pool_max
+        self.warm = warm
+        self.esm_pollers = esm_pollers
+        self.endpoint = f"http://127.0.0.1:{port}"
+        self._stoppers: list[Callable[[], None]] = []
+        self._stopped = threading.Event()
+        self.pools: dict[str, FunctionPool] = {}
+        self.control: LambdaControlPlane | None = None  # set by start()
+        self.rest: RestGateway | None = None  # set by start() when the topology has a REST API
+        self.timings: dict[str, float] = {}
+
+    def start(self) -> None:
+        t0 = time.monotonic()
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        self.timings["total_s"] = time.monotonic() - t0
+
+    def _start(self) -> None:
+        from localrun.gateway import Gateway
+        from localrun.motoserver import MotoProcess
+        from localrun.provision import provision
+
+        t = time.monotonic()
+        moto = MotoProcess(free_port(), ACCOUNT_ID)  # its own process: moto is CPU-bound (see localrun.motoserver)
+        self._stoppers.append(moto.stop)
+        self.timings["moto_s"] = time.monotonic() - t
+
+        scheduler = Scheduler()
+        self._stoppers.append(scheduler.stop)
+        for fn in self.topology.functions:
+            size = min(self.pool_max, fn.reserved_concurrency) if fn.reserved_concurrency else self.pool_max
+            self.pools[fn.name] = FunctionPool(fn.name, self._starter_for(fn), max(1, size))
+        self._stoppers.append(self._close_pools)
+        control = LambdaControlPlane(
+            self.topology, self.pools, BackendClients(moto.url), self.clock, scheduler, self.journal
+        )
+        self.control = control
+        gateway = Gateway((moto.host, moto.port), control, self.journal, port=self.port)
+        gateway.start()
+        self._stoppers.append(gateway.stop)
+
+        t = time.monotonic()
+        provision(self.topology, EndpointClients(self.endpoint), self.journal)
+        self.timings["provision_s"] = time.monotonic() - t
+
+        t = time.monotonic()
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            futures = {fn.name: pool.submit(self.pools[fn.name].warm, self.warm) for fn in self.topology.functions}
+            for name, future in futures.items():
+                try:
+                    future.result()
+                except Exception as exc:
+                    self.journal.log("warm", f"{name}: could not start an instance: {exc}")
+        self.timings["warm_s"] = time.monotonic() - t
+
+        control.start_event_source_mappings(self.esm_pollers)
+        self._stoppers.append(control.stop_pollers)
+        if self.topology.rest_apis:
+            from localrun.authorizer import CognitoAuthorizer
+
+            authorizer = CognitoAuthorizer(self.endpoint)
+            if self.topology.user_pools:
+                authorizer.warm()
+            rest = RestGateway(
+                self.topology.rest_apis, control, self.journal, port=self.api_port, authorizer=authorizer
+            )
+            rest.start()
+            self.rest = rest
+            self._stoppers.append(rest.stop)
+
+    def _starter_for(self, fn: Function) -> Callable[[], Instance]:
+        return lambda: self.starter(fn)
+
+    def reap_idle(self) -> None:
+        for pool in self.pools.values():
+            pool.reap_idle()
+
+    def _close_pools(self) -> None:
+        # In parallel: stopping a container takes a while, and Ctrl-C should not.
+        with ThreadPoolExecutor(max_workers=16) as workers:
+            list(workers.map(lambda pool: pool.close(), self.pools.values()))
+
+    def stop(self) -> None:
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        for stop in reversed(self._stoppers):
+            try:
+                stop()
+            except Exception as exc:
+                self.journal.log("stop", f"{exc!r}")
+        if self.mode == "docker":  # belt and braces: a container whose stop raced the shutdown
+            from localrun.instance import stop_leftover_containers
+
+            left = stop_leftover_containers(os.getpid())
+            if left:
+                self.journal.log("stop", f"removed {left} leftover container(s)")
+
+    def describe(self) -> str:
+        lines = [f"local AWS endpoint  {self.endpoint}   (aws --endpoint-url {self.endpoint} ...)"]
+        if self.topology.rest_apis:
+            lines.append(
+                f"REST API            http://127.0.0.1:{self.api_port}   "
+                f"(routes: {', '.join(sorted({r.path for a in self.topology.rest_apis for r in a.routes}))})"
+            )
+        lines.append(f"stacks              {', '.join(self.topology.stacks)}")
+        for fn in self.topology.functions:
+            pool = self.pools.get(fn.name)
+            lines.append(
+                f"function            {fn.name}  [{fn.handler}]  pool {pool.size if pool else 0}/"
+                f"{pool.max_size if pool else 0}"
+            )
+        for q in self.topology.queues:
+            lines.append(f"queue               {self.endpoint}/{ACCOUNT_ID}/{q.name}")
+        for bus in self.topology.buses:
+            lines.append(f"event bus           {bus.name}")
+        for bucket in self.topology.buckets:
+            lines.append(f"bucket              s3://{bucket.name}")
+        for tp in self.topology.topics:
+            lines.append(f"topic               {tp.arn}")
+        for tb in self.topology.tables:
+            lines.append(f"table               {tb.name}")
+        for up in self.topology.user_pools:
+            lines.append(f"user pool           {up.name}   (./calllocally.sh user NAME [--admin] prints a token)")
+        for s in self.topology.skipped:
+            lines.append(f"not emulated        {s}")
+        lines.append(f"time scale          {self.clock.scale} (AWS's 60 s retry wait = {self.clock.scaled(60):.2f} s)")
+        return "\n".join(lines)
