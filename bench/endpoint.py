@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -51,11 +52,12 @@ class Backend:
 
 def _ministack_python() -> Path:
     """ministack's own venv (created on first use with uv, from PyPI)."""
+    uv = shutil.which("uv") or str(REPO / ".tools" / "bin" / "uv")  # scripts/bootstrap.sh's
     python = MINISTACK_VENV / "bin" / "python"
     if not python.exists():
-        subprocess.run(["uv", "venv", "-q", str(MINISTACK_VENV), "--python", sys.executable], check=True)
+        subprocess.run([uv, "venv", "-q", str(MINISTACK_VENV), "--python", sys.executable], check=True)
     subprocess.run(
-        ["uv", "pip", "install", "-q", "--python", str(python), f"ministack=={MINISTACK_VERSION}"],
+        [uv, "pip", "install", "-q", "--python", str(python), f"ministack=={MINISTACK_VERSION}"],
         check=True,
         capture_output=True,
     )
@@ -338,27 +340,3 @@ def _ratios(sheet: Sheet, p50: dict[tuple[str, str], float], backends: list[str]
                 note=parts,
             )
         )
-
-
-def main() -> int:
-    import argparse
-    import tempfile
-
-    p = argparse.ArgumentParser(prog="python -m bench.endpoint", description=__doc__.split("\n\n")[0])
-    p.add_argument("--requests", type=int, default=200)
-    p.add_argument("--load-messages", type=int, default=10000)
-    p.add_argument("--backends", default=",".join(BACKENDS))
-    args = p.parse_args()
-    sheet = Sheet()
-    run(
-        sheet,
-        args.requests,
-        args.load_messages,
-        args.backends.split(","),
-        Path(tempfile.mkdtemp(prefix="bench-endpoint-")),
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

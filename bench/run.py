@@ -21,7 +21,7 @@ from localrun.instance import docker_available
 
 from bench.common import REPO, Budget, Row, Sheet, format_row, machine, markdown
 
-FIGURES = ("cold", "floor", "latency", "checkout", "inventory", "ingest", "images")
+FIGURES = ("cold", "floor", "latency", "checkout", "inventory", "ingest", "images", "endpoint")
 RESULTS = Path(__file__).resolve().parent / "results"
 PYCACHE = Path.home() / ".cache" / "lambda-microservices" / "bench-pycache"
 
@@ -235,6 +235,10 @@ def main(argv: list[str] | None = None) -> int:
         help="mode of the whole-topology figures (default process)",
     )
     p.add_argument("--requests", type=int, default=200, help="requests per latency series (default 200)")
+    p.add_argument("--endpoint-backends", default="localrun,moto,ministack", help="endpoint figure: backends compared")
+    p.add_argument(
+        "--endpoint-load-messages", type=int, default=10000, help="endpoint figure: SQS messages moved under load"
+    )
     p.add_argument("--inventory-rows", default="10000,100000", help="CSV sizes (default 10000,100000)")
     p.add_argument("--ingest-rows", default="10000,100000", help="CSV sizes for the ingest-alone figure")
     p.add_argument("--ingest-limit", type=float, default=600, help="ingest-alone function timeout in seconds")
@@ -301,6 +305,16 @@ def main(argv: list[str] | None = None) -> int:
             ingest.run(sheet, [int(s) for s in args.ingest_rows.split(",") if s], args.ingest_limit)
         except Exception as exc:  # noqa: BLE001 - report it as missing
             sheet.add(Row.na("inventory", "ingest alone", "-", "process", f"{type(exc).__name__}: {exc}"[:400]))
+
+    if "endpoint" in figures:
+        import tempfile
+
+        from bench import endpoint
+
+        backends = [b for b in args.endpoint_backends.split(",") if b]
+        print(f"[endpoint: {', '.join(backends)}]", flush=True)
+        workdir = Path(tempfile.mkdtemp(prefix="bench-endpoint-"))
+        endpoint.run(sheet, args.requests, args.endpoint_load_messages, backends, workdir)
 
     budgets(sheet)
     meta["finished"] = datetime.now(UTC).isoformat(timespec="seconds")

@@ -45,6 +45,7 @@ class Gateway:
         self.journal = journal
         self.lambda_api = LambdaApi(control)
         self.rewriters = Rewriters.for_shadows(control.shadows.arn_for, journal)
+        self._local = threading.local()
         gateway = self
 
         class Handler(_Handler):
@@ -85,26 +86,53 @@ class Gateway:
                     self.control.shadows.record_subscription(fn, topic, arn)
                 return answer
 
-    def forward(self, method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> Answer:
+    def _connection(self) -> tuple[http.client.HTTPConnection, bool]:
+        """This thread's keep-alive connection to the backend (and whether it was used before): a new TCP connection
+        per call cost the endpoint about as much as moto's own work on a simple call."""
+        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn, True
         conn = http.client.HTTPConnection(*self.backend, timeout=120)
-        try:
-            conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
-            for name, value in headers:
-                if name.lower() not in _HOP_BY_HOP:
-                    conn.putheader(name, value)
-            conn.putheader("Content-Length", str(len(body)))
-            conn.endheaders(body)
-            resp = conn.getresponse()
-            data = resp.read()
-            keep_length = method == "HEAD"  # a HEAD answer's Content-Length describes the object, not the body
-            out = [
-                (k, v)
-                for k, v in resp.getheaders()
-                if k.lower() not in _HOP_BY_HOP or (keep_length and k.lower() == "content-length")
-            ]
-            return resp.status, out, data
-        finally:
-            conn.close()
+        self._local.conn = conn
+        return conn, False
+
+    def forward(self, method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> Answer:
+        for attempt in (1, 2):
+            conn, reused = self._connection()
+            try:
+                return self._exchange(conn, method, path, headers, body)
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                conn.close()
+                self._local.conn = None
+                if not reused or attempt == 2:  # a fresh connection failing is a real failure
+                    raise
+            except BaseException:
+                conn.close()
+                self._local.conn = None
+                raise
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _exchange(
+        conn: http.client.HTTPConnection, method: str, path: str, headers: list[tuple[str, str]], body: bytes
+    ) -> Answer:
+        conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        for name, value in headers:
+            if name.lower() not in _HOP_BY_HOP:
+                conn.putheader(name, value)
+        conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body)
+        resp = conn.getresponse()
+        data = resp.read()
+        if resp.will_close:
+            conn.close()  # the next call reconnects
+        keep_length = method == "HEAD"  # a HEAD answer's Content-Length describes the object, not the body
+        out = [
+            (k, v)
+            for k, v in resp.getheaders()
+            if k.lower() not in _HOP_BY_HOP or (keep_length and k.lower() == "content-length")
+        ]
+        return resp.status, out, data
 
 
 class _Handler(BaseHTTPRequestHandler):
