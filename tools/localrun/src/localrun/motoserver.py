@@ -18,7 +18,8 @@ Patches applied here, each because the unpatched behaviour is wrong or unusable 
   (:func:`patch_s3_event_sequencer`): moto's have neither, and consumers order the writes of a key by it.
 
 Each patch checks that moto still has what it replaces and otherwise leaves moto as it is, saying so on stderr;
-tests/unit/localrun/test_motoserver.py fails when a patch no longer applies to the pinned moto.
+tests/unit/localrun/test_motoserver.py fails when a patch no longer applies to the pinned moto. Why no public API of
+moto serves instead, patch by patch: tools/localrun/README.md ("Patches of moto").
 """
 
 from __future__ import annotations
