@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from localrun.images import build_assembly_images, local_base_image, read_image_assets
 from localrun.instance import FunctionSpec, start_instance
-from localrun.topology import synthesise
+from localrun.launch import synthesise
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 

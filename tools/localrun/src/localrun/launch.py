@@ -7,6 +7,7 @@ process; the e2e fixture and bench call :func:`spawn`, which runs that same comm
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -103,6 +104,14 @@ def _synth_inputs(root: Path) -> Iterator[Path]:
         yield from (p for p in (service / "pyproject.toml", service / "Dockerfile") if p.exists())
 
 
+_SYNTH_STAMP = ".localrun-synth.json"  # what the assembly was synthesised for, beside its manifest
+
+
+def _synth_context(stacks: tuple[str, ...]) -> dict[str, object]:
+    # BASE_IMAGE is synthesised into the image assets' build arguments: another one needs another synth.
+    return {"stacks": sorted(stacks), "base_image": os.environ.get("BASE_IMAGE", "")}
+
+
 def needs_synth(cdk_out: Path, stacks: tuple[str, ...], root: Path) -> str | None:
     """Why ``cdk_out`` must be (re)synthesised, or None when it is current for ``stacks``."""
     manifest = cdk_out / "manifest.json"
@@ -112,15 +121,20 @@ def needs_synth(cdk_out: Path, stacks: tuple[str, ...], root: Path) -> str | Non
     newer = next((p for p in _synth_inputs(root) if p.exists() and p.stat().st_mtime > built), None)
     if newer is not None:
         return f"{newer.relative_to(root)} changed since the last synth"
-    present = {p.stem.removesuffix(".template") for p in cdk_out.glob("*.template.json")}
-    absent = [s for s in stacks if s not in present]
-    if absent:
-        return f"stack(s) {', '.join(absent)} not in {cdk_out}"
+    stamp = cdk_out / _SYNTH_STAMP
+    try:
+        previous = json.loads(stamp.read_text())
+    except (OSError, ValueError):
+        previous = None
+    if previous != _synth_context(stacks):
+        return "synthesised for other stacks or another BASE_IMAGE" if previous else "synthesised by another tool"
     return None
 
 
-def synthesise(outdir: Path, stacks: tuple[str, ...], root: Path) -> None:
+def synthesise(outdir: Path, stacks: tuple[str, ...] | list[str] = (), root: Path | None = None) -> None:
     """Synthesise the app's stacks (all when ``stacks`` is empty) in a subprocess: jsii stays out of the runner."""
+    from localrun.images import repo_root
+
     code = (
         "import aws_cdk as cdk\n"
         "from infra.app import build_app, cdk_json_context\n"
@@ -128,9 +142,12 @@ def synthesise(outdir: Path, stacks: tuple[str, ...], root: Path) -> None:
         f"build_app(app, only={list(stacks) or None!r}).synth()\n"
     )
     env = os.environ | {"JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=root)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=root or repo_root()
+    )
     if proc.returncode != 0:
         raise LaunchError(f"synth failed:\n{proc.stderr.strip()[-3000:]}")
+    (outdir / _SYNTH_STAMP).write_text(json.dumps(_synth_context(tuple(stacks))))
 
 
 def resolve_mode(mode: Mode) -> Literal["docker", "process"]:

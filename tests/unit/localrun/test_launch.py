@@ -1,0 +1,56 @@
+"""The one start path's synth-if-needed rule (localrun.launch.needs_synth)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from localrun.launch import LaunchSettings, needs_synth
+
+
+def _repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    (root / "infra").mkdir(parents=True)
+    (root / "services" / "svc").mkdir(parents=True)
+    (root / "cdk.json").write_text("{}")
+    (root / "infra" / "app.py").write_text("")
+    (root / "services" / "svc" / "Dockerfile").write_text("")
+    return root
+
+
+def _assembly(tmp_path: Path, stacks: list[str], base_image: str = "") -> Path:
+    out = tmp_path / "cdk.out"
+    out.mkdir()
+    (out / "manifest.json").write_text("{}")
+    (out / ".localrun-synth.json").write_text(json.dumps({"stacks": stacks, "base_image": base_image}))
+    return out
+
+
+def test_a_current_assembly_is_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BASE_IMAGE", raising=False)
+    root = _repo(tmp_path)
+    out = _assembly(tmp_path, ["A"])
+    assert needs_synth(out, ("A",), root) is None
+
+
+def test_synth_when_missing_or_stale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BASE_IMAGE", raising=False)
+    root = _repo(tmp_path)
+    assert needs_synth(tmp_path / "nothing", ("A",), root) == "no cloud assembly yet"
+    out = _assembly(tmp_path, ["A"])
+    assert needs_synth(out, ("A", "B"), root)  # another selection of stacks
+    monkeypatch.setenv("BASE_IMAGE", "other:1")
+    assert needs_synth(out, ("A",), root)  # BASE_IMAGE is synthesised into the image assets
+    monkeypatch.delenv("BASE_IMAGE")
+    later = (out / "manifest.json").stat().st_mtime + 10
+    os.utime(root / "infra" / "app.py", (later, later))
+    assert needs_synth(out, ("A",), root) == "infra/app.py changed since the last synth"
+
+
+def test_settings_are_the_cli_options() -> None:
+    argv = LaunchSettings(stacks=("A", "B"), mode="process", port=1, api_port=2, build_images=True).argv()
+    assert argv[argv.index("--stacks") + 1] == "A,B"
+    assert argv[argv.index("--port") + 1] == "1" and argv[argv.index("--api-port") + 1] == "2"
+    assert "--build-images" in argv
