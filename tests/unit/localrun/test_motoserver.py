@@ -41,10 +41,10 @@ def test_every_patch_applies_to_the_pinned_moto() -> None:
     code = (
         "from localrun import motoserver as m; "
         "print(m.patch_event_envelope(), m.patch_sqs_scans(), m.patch_sqs_locking(), m.patch_backend_lookup(), "
-        "m.patch_s3_event_sequencer())"
+        "m.patch_s3_event_sequencer(), m.patch_dynamodb_atomic_writes())"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
-    assert out.stdout.split() == ["True"] * 5, out.stderr
+    assert out.stdout.split() == ["True"] * 6, out.stderr
 
 
 def test_sqs_counts_visibility_and_delay_are_unchanged(moto: MotoProcess) -> None:
@@ -136,6 +136,52 @@ def test_concurrent_senders_and_consumers_lose_nothing_and_resurrect_nothing(mot
     attrs = client(moto, "sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert sorted(seen) == sorted(f"{k}-{i}-{j}" for k in range(senders) for i in range(batches) for j in range(10))
     assert (attrs["ApproximateNumberOfMessages"], attrs["ApproximateNumberOfMessagesNotVisible"]) == ("0", "0")
+
+
+RACE = """
+import sys, threading
+sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can: a check-then-write gap gets hit
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.exceptions import ConditionalCheckFailed
+from moto.dynamodb.models import dynamodb_backends
+from localrun import motoserver
+if sys.argv[1] == "patched":
+    assert motoserver.patch_dynamodb_atomic_writes()
+backend = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+backend.create_table(
+    "claims", schema=[{"AttributeName": "id", "KeyType": "HASH"}], throughput=None,
+    attr=[{"AttributeName": "id", "AttributeType": "S"}], global_indexes=None, indexes=None, streams=None,
+    billing_mode="PAY_PER_REQUEST", sse_specification=None, tags=[], deletion_protection_enabled=None,
+    warm_throughput=None,
+)
+wins, keys, contenders = [], 200, 8
+barrier = threading.Barrier(contenders)
+def contend(n):
+    for k in range(keys):
+        barrier.wait()
+        try:
+            backend.put_item("claims", {"id": {"S": str(k)}, "by": {"S": str(n)}},
+                             condition_expression="attribute_not_exists(id)")
+            wins.append(k)
+        except ConditionalCheckFailed:
+            pass
+threads = [threading.Thread(target=contend, args=(n,)) for n in range(contenders)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print(len(wins) - keys)
+"""
+
+
+@pytest.mark.parametrize(("variant", "extra_winners"), [("patched", 0), ("unpatched", None)])
+def test_concurrent_conditional_puts_of_one_item_let_exactly_one_win(variant: str, extra_winners: int | None) -> None:
+    # GIVEN 8 threads racing attribute_not_exists puts of the same 200 items (the checkout's claim, in moto's backend)
+    out = subprocess.run([sys.executable, "-c", RACE, variant], capture_output=True, text=True, timeout=120, check=True)
+    extra = int(out.stdout.strip())
+    # THEN with the patch exactly one put per item wins; without it moto lets several through (the reason for it)
+    if extra_winners is None:
+        assert extra > 0, "moto's conditional writes look atomic now: patch_dynamodb_atomic_writes may be dropped"
+    else:
+        assert extra == extra_winners
 
 
 def test_events_delivered_to_targets_carry_the_account(moto: MotoProcess) -> None:

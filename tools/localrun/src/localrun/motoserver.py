@@ -14,6 +14,9 @@ Patches applied here, each because the unpatched behaviour is wrong or unusable 
 * SQS calls that rewrite a queue's messages are serialised (:func:`patch_sqs_locking`): unpatched, concurrent
   sends and deletes lost messages and brought deleted ones back;
 * the backend serving a host is looked up once, not on every request (:func:`patch_backend_lookup`);
+* DynamoDB writes are serialised (:func:`patch_dynamodb_atomic_writes`): unpatched, two conditional writes to one
+  item from concurrent requests could both pass their condition, so the claim behind an exactly-once checkout
+  held only by luck;
 * S3 event records get the ``sequencer`` (and, in a versioned bucket, the ``versionId``) that S3 puts in them
   (:func:`patch_s3_event_sequencer`): moto's have neither, and consumers order the writes of a key by it.
 
@@ -241,6 +244,31 @@ def patch_s3_event_sequencer() -> bool:
     return True
 
 
+def patch_dynamodb_atomic_writes() -> bool:
+    """Make each DynamoDB write one atomic step, as DynamoDB's are: a condition and the write it guards.
+
+    moto evaluates a ConditionExpression and then writes, in plain Python, while the threaded server runs other
+    requests in between: two concurrent ``attribute_not_exists`` puts of one key could both succeed. One lock over
+    the write calls (they are cheap beside the HTTP handling around them) restores the guarantee.
+    """
+    import moto.dynamodb.models as dynamodb_models
+
+    backend_cls: Any = dynamodb_models.DynamoDBBackend
+    names = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+    if not all(hasattr(backend_cls, name) for name in names):
+        return _skipped("dynamodb atomic writes")
+    lock = threading.RLock()
+    for name in names:
+        original = getattr(backend_cls, name)
+
+        def serialised(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return _original(self, *args, **kwargs)
+
+        setattr(backend_cls, name, serialised)
+    return True
+
+
 def _skipped(what: str) -> bool:
     sys.stderr.write(f"localrun.motoserver: moto changed, patch '{what}' not applied\n")
     return False
@@ -252,6 +280,7 @@ def apply_patches() -> None:
     patch_sqs_locking()
     patch_backend_lookup()
     patch_s3_event_sequencer()
+    patch_dynamodb_atomic_writes()
 
 
 class MotoProcess:
