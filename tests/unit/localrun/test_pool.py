@@ -76,3 +76,65 @@ def test_rie_timeout_text_becomes_a_sandbox_timeout_error() -> None:
     assert not result.ok and result.error_type == "Sandbox.Timedout"
     assert result.error_message == "Task timed out after 3.00 seconds"
     assert inst.stopped
+
+
+def test_recycle_lets_an_invocation_in_flight_finish_and_never_hands_its_instance_out_again() -> None:
+    # GIVEN a warm instance and one busy with a slow invocation
+    started = threading.Event()
+    release = threading.Event()
+
+    def behaviour(fn: Function, event: Any) -> Any:
+        if event.get("slow"):
+            started.set()
+            release.wait(5)
+        return {"ok": True}
+
+    fleet = FakeFleet(behaviour)
+    pool = FunctionPool("f", lambda: fleet.start(FN), max_size=2)
+    pool.warm(2)
+    idle_before, busy_before = fleet.instances
+    in_flight: list[bool] = []
+    t = threading.Thread(target=lambda: in_flight.append(pool.invoke(b'{"slow": true}').ok))
+    t.start()
+    assert started.wait(5)
+
+    # WHEN the pool is recycled (the code changed) while that invocation runs
+    stopped_now = pool.recycle()
+
+    # THEN the idle instance stopped at once, the busy one is untouched until its invocation ends
+    assert stopped_now == 1
+    stopped_idle = [i for i in (idle_before, busy_before) if i.stopped]
+    assert len(stopped_idle) == 1
+    # AND the next invocation runs on a new instance
+    assert pool.invoke(b"{}").ok
+    assert len(fleet.instances) == 3
+    # AND the invocation in flight finishes (once) on the old instance, which then stops
+    release.set()
+    t.join(5)
+    assert in_flight == [True]
+    assert idle_before.stopped and busy_before.stopped
+    assert sum(1 for calls in fleet.calls.values() for e in calls if e.get("slow")) == 1
+    assert pool.size == 1 and not fleet.instances[2].stopped
+    pool.close()
+
+
+def test_an_instance_starting_during_a_recycle_is_not_reused() -> None:
+    # GIVEN an instance whose start is under way when the code changes
+    fleet = FakeFleet()
+    gate = threading.Event()
+    pool: FunctionPool
+
+    def start() -> Any:
+        inst = fleet.start(FN)
+        if len(fleet.instances) == 1:
+            pool.recycle()  # the reload lands while the first instance starts
+            gate.set()
+        return inst
+
+    pool = FunctionPool("f", start, max_size=1)
+    # WHEN it serves the invocation it was started for
+    assert pool.invoke(b"{}").ok
+    # THEN it is stopped afterwards, and the next invocation gets a fresh one
+    assert gate.is_set() and fleet.instances[0].stopped
+    assert pool.invoke(b"{}").ok and len(fleet.instances) == 2
+    pool.close()

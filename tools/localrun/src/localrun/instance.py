@@ -53,6 +53,8 @@ class FunctionSpec:
     memory_mb: int = 512
     image: str | None = None  # docker mode: image tag; defaults to the service name
     endpoint: str | None = None  # the local AWS endpoint the function's SDK calls (AWS_ENDPOINT_URL)
+    # docker mode, hot reload: (host source dir, path in the image) mounted read-only over the installed package
+    mounts: tuple[tuple[str, str], ...] = ()
 
     def lambda_env(self) -> dict[str, str]:
         """The one place a function's environment is built: what Lambda sets, then the function's own."""
@@ -290,6 +292,8 @@ def start_instance(
             "--entrypoint",
             CONTAINER_RIE_PATH,
         ]
+        for host_dir, image_dir in spec.mounts:
+            cmd += ["-v", f"{host_dir}:{image_dir}:ro"]
         for key, value in env.items():
             cmd += ["-e", f"{key}={value}"]
         cmd += [image, *rie_args, "python3", "-m", "awslambdaric", spec.handler]

@@ -114,6 +114,25 @@ class LambdaControlPlane:
         self.shadows = ShadowRegistry(backend.sqs, self._start_shadow_poller)
 
     # -- functions ------------------------------------------------------------------------------------------
+    def recycle(self, names: list[str], warm: int = 1) -> None:
+        """Hot reload: the next invocation of each function runs on an instance started now (``warm`` of them
+        started before returning); invocations in flight finish on the instance they have."""
+        for name in names:
+            self._pools[name].recycle()
+
+        def start(name: str) -> None:
+            try:
+                self._pools[name].warm(warm)
+            except Exception as exc:  # the next invocation reports it as an init error, as Lambda would
+                self.journal.log("reload", f"{name}: could not start an instance: {exc}")
+
+        # In parallel: a container takes a second to start, and a shared library's change recycles them all.
+        starters = [threading.Thread(target=start, args=(name,)) for name in names]
+        for t in starters:
+            t.start()
+        for t in starters:
+            t.join()
+
     def function(self, name_or_arn: str) -> Function:
         fn = self.topology.function(name_or_arn)
         if fn is None or fn.name not in self._pools:

@@ -18,12 +18,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, TYPE_CHECKING, Literal
 
 from localrun.clock import Clock
 from localrun.journal import Journal
 from localrun.model import Topology
 from localrun.runner import DEFAULT_POOL_MAX, Runner, rie_starter
+
+if TYPE_CHECKING:
+    from localrun.reload import SourceWatcher
 
 Mode = Literal["auto", "docker", "process"]
 Synth = Literal["auto", "always", "never"]
@@ -49,6 +52,7 @@ class LaunchSettings:
     chaos_fail_rate: float = 0.0
     chaos_kill_rate: float = 0.0
     chaos_functions: str = ""
+    reload: bool = False  # hot reload: watch the sources and recycle the functions whose code changed
     extra_args: tuple[str, ...] = field(default=(), compare=False)  # passed through verbatim (spawn only)
 
     @property
@@ -84,6 +88,7 @@ class LaunchSettings:
             args.append("--build-images")
         if self.json_log:
             args.append("--json-log")
+        args.append("--reload" if self.reload else "--no-reload")
         if self.function_logs:
             args += ["--function-logs", str(self.function_logs)]
         if self.chaos_fail_rate or self.chaos_kill_rate:
@@ -221,9 +226,14 @@ class LocalTopology:
             return 2
         function_logs = s.function_logs.open("a", buffering=1) if s.function_logs else None
 
+        mounts = None
+        if s.reload and mode == "docker":
+            from localrun.reload import source_mounts
+
+            mounts = lambda service: source_mounts(service, self.root)  # noqa: E731 - a one-line closure
         runner = Runner(
             topology,
-            rie_starter(mode, s.endpoint, function_logs),
+            rie_starter(mode, s.endpoint, function_logs, mounts),
             clock=Clock(s.time_scale),
             journal=self.journal,
             port=s.port,
@@ -244,15 +254,44 @@ class LocalTopology:
             f"mode {mode}; started in {runner.timings['total_s']:.1f} s "
             f"(provision {runner.timings.get('provision_s', 0):.2f} s, warm {runner.timings.get('warm_s', 0):.1f} s)"
         )
+        watcher = self._watch(runner, topology, mode) if s.reload else None
         self._say(READY)
         try:
             while not stop.wait(30):
                 runner.reap_idle()
         finally:
             self._say("localrun: stopping ...")
+            if watcher is not None:
+                watcher.stop()
             runner.stop()
             self._say("localrun: stopped")
         return 0
+
+    def _watch(self, runner: Runner, topology: Topology, mode: str) -> SourceWatcher | None:
+        """Hot reload: recycle the functions of a service whose source was saved (see ``localrun.reload``)."""
+        from localrun.reload import Reloader, SourceWatcher
+
+        if runner.control is None:
+            return None
+        functions: dict[str, list[str]] = {}
+        for fn in topology.functions:
+            functions.setdefault(fn.service, []).append(fn.name)
+
+        def rebuild(service: str) -> None:
+            from localrun.images import build_image, local_base_image
+
+            build_image(service, local_base_image())
+
+        def infra_changed(paths: tuple[Path, ...]) -> None:
+            names = ", ".join(str(p.relative_to(self.root)) for p in paths)
+            self.journal.log("reload", f"{names} changed: restart ./runlocally.sh to apply infrastructure changes")
+
+        reloader = Reloader(functions, runner.control, self.journal, mode, rebuild, infra_changed)
+        watcher = SourceWatcher(self.root, functions, reloader)
+        watcher.start()
+        mounted = ", mounted over the images' packages" if mode == "docker" else ""
+        self._say(f"hot reload: on (services/*/src, libs/*/src{mounted}; --no-reload turns it off)")
+        return watcher
 
 
 # -- as a child process (tests, bench) ------------------------------------------------------------------------

@@ -70,6 +70,9 @@ class FunctionPool:
         self._closed = False
         self._idle_ttl_s = idle_ttl_s
         self.started = 0  # instances started over the pool's life (cold starts)
+        # Hot reload: an instance started before the last recycle() runs old code and is never handed out again.
+        self._generation = 0
+        self._born: dict[int, int] = {}  # id(instance) -> the generation it was started in
 
     @property
     def size(self) -> int:
@@ -86,6 +89,8 @@ class FunctionPool:
             self.release(inst)
 
     def _spawn(self) -> Instance:
+        with self._cv:
+            generation = self._generation  # taken before the start: a reload during it makes the instance stale
         try:
             inst = self._start()
         except BaseException:
@@ -96,6 +101,7 @@ class FunctionPool:
         with self._cv:
             self.started += 1
             self._instances[id(inst)] = inst
+            self._born[id(inst)] = generation
             closed = self._closed
         if closed:
             self.release(inst, healthy=False)
@@ -125,14 +131,33 @@ class FunctionPool:
 
     def release(self, inst: Instance, healthy: bool = True) -> None:
         with self._cv:
-            if healthy and not self._closed:
+            current = self._born.get(id(inst)) == self._generation
+            if healthy and current and not self._closed:
                 self._idle.append((inst, time.monotonic()))
                 self._cv.notify()
                 return
-            self._size -= 1
-            self._instances.pop(id(inst), None)
+            self._forget(inst)
             self._cv.notify()
         _quiet_stop(inst)
+
+    def _forget(self, inst: Instance) -> None:
+        self._size -= 1
+        self._instances.pop(id(inst), None)
+        self._born.pop(id(inst), None)
+
+    def recycle(self) -> int:
+        """Hot reload: no instance started before now serves another invocation. Idle ones stop now; busy ones
+        finish their invocation on the code they loaded and stop when released. Returns how many stopped now."""
+        with self._cv:
+            self._generation += 1
+            stale = [inst for inst, _ in self._idle]
+            self._idle.clear()
+            for inst in stale:
+                self._forget(inst)
+            self._cv.notify_all()
+        for inst in stale:
+            _quiet_stop(inst)
+        return len(stale)
 
     def invoke(
         self,
@@ -191,9 +216,8 @@ class FunctionPool:
                 keep.append(stale.pop())
             self._idle = keep
             victims = [i for i, _ in stale]
-            self._size -= len(victims)
             for inst in victims:
-                self._instances.pop(id(inst), None)
+                self._forget(inst)
         for inst in victims:
             _quiet_stop(inst)
         return len(victims)
@@ -203,6 +227,7 @@ class FunctionPool:
             self._closed = True
             idle = list(self._instances.values())  # busy ones too: stopping everything is the point
             self._instances.clear()
+            self._born.clear()
             self._idle.clear()
             self._cv.notify_all()
         for inst in idle:

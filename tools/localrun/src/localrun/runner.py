@@ -24,10 +24,13 @@ Starter = Callable[[Function], Instance]
 DEFAULT_POOL_MAX = 4
 
 
-def rie_starter(mode: str, endpoint: str, output: Any = None) -> Starter:
+def rie_starter(
+    mode: str, endpoint: str, output: Any = None, mounts: Callable[[str], tuple[tuple[str, str], ...]] | None = None
+) -> Starter:
     """Start functions as RIE instances (``localrun.instance``), as containers or processes.
 
     ``output`` (a file) receives the functions' own logs; by default they are interleaved with the journal.
+    ``mounts`` (docker mode, hot reload) gives a service's source directories to mount over its installed packages.
     """
     from localrun.instance import FunctionSpec, start_instance
 
@@ -41,6 +44,7 @@ def rie_starter(mode: str, endpoint: str, output: Any = None) -> Starter:
             memory_mb=fn.memory_mb,
             image=fn.service,
             endpoint=endpoint,
+            mounts=mounts(fn.service) if mounts else (),
         )
         instance: Instance = start_instance(spec, mode, output=output)
         return instance

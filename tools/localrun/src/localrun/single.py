@@ -12,10 +12,12 @@ import argparse
 import signal
 import sys
 import threading
+import time
 from typing import Any
 
-from localrun.images import BuildError, build_image, known_services, load_service, resolve_base_image
+from localrun.images import BuildError, build_image, known_services, load_service, repo_root, resolve_base_image
 from localrun.instance import FunctionSpec, InstanceError, docker_available, port_in_use, start_instance
+from localrun.reload import SourceWatcher, source_mounts
 from localrun.rie import RieUnavailableError
 
 
@@ -29,6 +31,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--port", type=int, default=9000)
     p.add_argument("--base", help="base image for the Docker build (default: public Python image, else offline base)")
     p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="extra environment for the handler")
+    p.add_argument(
+        "--reload",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="hot reload (default on): restart the handler when a file under its src/ or libs/*/src is saved",
+    )
     return p.parse_args(argv)
 
 
@@ -74,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - a linear CLI flo
             base = resolve_base_image(args.base)
             print(f"building image {svc.name} on {base} ...", flush=True)
             build_image(svc.name, base)
-        spec = FunctionSpec(name=svc.name, service=svc.name, handler=handler, env=env)
+        mounts = source_mounts(svc.name, repo_root()) if args.reload and mode == "docker" else ()
+        spec = FunctionSpec(name=svc.name, service=svc.name, handler=handler, env=env, mounts=mounts)
         instance = start_instance(spec, mode, port=args.port)
     except (BuildError, InstanceError, RieUnavailableError) as exc:
         return _fail(str(exc))
@@ -83,12 +92,31 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - a linear CLI flo
         f"serving {svc.name} ({handler}) on {instance.url}\ntry: ./calllocally.sh {svc.name}    (Ctrl-C to stop)",
         flush=True,
     )
+    changed = threading.Event()
+    watcher = None
+    if args.reload:
+        watcher = SourceWatcher(repo_root(), [svc.name], lambda changes: changed.set() if changes.code else None)
+        watcher.start()
+        print("hot reload: on (--no-reload turns it off)", flush=True)
     try:
-        while not stop_requested.wait(0.5):
+        while not stop_requested.wait(0.2):
+            if changed.is_set():
+                # One instance on a fixed port: a restart (about a second) is the reload; a request sent in that
+                # second is refused. The topology runner recycles pools instead and loses none.
+                changed.clear()
+                started = time.monotonic()
+                instance.stop()
+                try:
+                    instance = start_instance(spec, mode, port=args.port)
+                except InstanceError as exc:
+                    return _fail(str(exc), 1)
+                print(f"reload {svc.name}: restarted in {time.monotonic() - started:.2f} s", flush=True)
             if not instance.alive():
                 print(f"{svc.name}: the RIE exited", file=sys.stderr)
                 return 1
     finally:
+        if watcher is not None:
+            watcher.stop()
         instance.stop()
         print(f"stopped {svc.name}", flush=True)
     return 0

@@ -35,6 +35,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--warm", type=int, default=1, help="instances started per function before READY")
     p.add_argument("--json-log", action="store_true", help="log as JSON lines")
     p.add_argument(
+        "--reload",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="hot reload (default on): a saved file under services/<svc>/src or libs/*/src reaches the next "
+        "invocation of that service's functions; --no-reload turns it off",
+    )
+    p.add_argument(
         "--chaos-fail-rate",
         type=float,
         default=0.0,
@@ -82,6 +89,7 @@ def settings_from(args: argparse.Namespace) -> LaunchSettings:
         synth=args.synth,
         build_images=args.build_images,
         json_log=args.json_log,
+        reload=args.reload,
         function_logs=Path(args.function_logs) if args.function_logs else None,
         chaos_fail_rate=args.chaos_fail_rate,
         chaos_kill_rate=args.chaos_kill_rate,
