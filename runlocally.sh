@@ -24,13 +24,13 @@ fi
 BOOTSTRAP_NODE=1 source "$HERE/scripts/bootstrap.sh"
 cd "$REPO_ROOT"
 
-mode=auto; stacks=""; args=()
+mode=auto; args=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --docker) mode=docker ;;
     --process) mode=process ;;
     --mode) mode="$2"; shift ;;
-    --stacks) stacks="$2"; args+=(--stacks "$2"); shift ;;
+    --stacks) args+=(--stacks "$2"); shift ;;
     -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) args+=("$1") ;;
   esac
@@ -52,10 +52,11 @@ if [[ "$mode" == docker ]]; then
   # here or can be pulled, else the offline Debian base (built when missing). $BASE_IMAGE chooses.
   BASE_IMAGE=$(python -m localrun.images base); export BASE_IMAGE
   # Built from cdk.out's image assets with the CLI's own `docker build` arguments (what `cdk deploy` would push),
-  # every run: Docker's cache keeps an unchanged service's build quick.
+  # only those whose inputs changed since localrun built them (localrun.freshness): a restart with nothing
+  # changed builds none.
   extra=(--build-images)
 fi
 
-# The one start path (localrun.launch): synthesise cdk.out when it is missing or infra/ changed since, build the
-# images (docker mode), provision, start, READY.
+# The one start path (localrun.launch): synthesise cdk.out unless its inputs are unchanged (a content hash), build
+# stale images (docker mode), provision, start, READY.
 exec python -m localrun.topology --mode "$mode" "${extra[@]}" "${args[@]}"

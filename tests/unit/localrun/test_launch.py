@@ -1,12 +1,12 @@
-"""The one start path's synth-if-needed rule (localrun.launch.needs_synth)."""
+"""The one start path's synth-if-needed rule (localrun.launch.needs_synth: a content hash of the inputs)."""
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import pytest
+from localrun.freshness import record_assembly
 from localrun.launch import LaunchSettings, needs_synth
 
 
@@ -20,18 +20,20 @@ def _repo(tmp_path: Path) -> Path:
     return root
 
 
-def _assembly(tmp_path: Path, stacks: list[str], base_image: str = "") -> Path:
+def _assembly(tmp_path: Path, root: Path, stacks: tuple[str, ...]) -> Path:
     out = tmp_path / "cdk.out"
     out.mkdir()
     (out / "manifest.json").write_text("{}")
-    (out / ".localrun-synth.json").write_text(json.dumps({"stacks": stacks, "base_image": base_image}))
+    record_assembly(out, root, stacks)  # what synthesise() leaves beside the manifest
     return out
 
 
 def test_a_current_assembly_is_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BASE_IMAGE", raising=False)
     root = _repo(tmp_path)
-    out = _assembly(tmp_path, ["A"])
+    out = _assembly(tmp_path, root, ("A",))
+    assert needs_synth(out, ("A",), root) is None
+    os.utime(root / "infra" / "app.py")  # touched, not changed (a checkout, an editor's save of the same text)
     assert needs_synth(out, ("A",), root) is None
 
 
@@ -39,14 +41,14 @@ def test_synth_when_missing_or_stale(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("BASE_IMAGE", raising=False)
     root = _repo(tmp_path)
     assert needs_synth(tmp_path / "nothing", ("A",), root) == "no cloud assembly yet"
-    out = _assembly(tmp_path, ["A"])
+    out = _assembly(tmp_path, root, ("A",))
     assert needs_synth(out, ("A", "B"), root)  # another selection of stacks
     monkeypatch.setenv("BASE_IMAGE", "other:1")
     assert needs_synth(out, ("A",), root)  # BASE_IMAGE is synthesised into the image assets
     monkeypatch.delenv("BASE_IMAGE")
-    later = (out / "manifest.json").stat().st_mtime + 10
-    os.utime(root / "infra" / "app.py", (later, later))
-    assert needs_synth(out, ("A",), root) == "infra/app.py changed since the last synth"
+    assert needs_synth(out, ("A",), root) is None
+    (root / "infra" / "app.py").write_text("CHANGED = True\n")
+    assert "changed since the last synth" in (needs_synth(out, ("A",), root) or "")
 
 
 def test_settings_are_the_cli_options() -> None:

@@ -7,7 +7,6 @@ process; the e2e fixture and bench call :func:`spawn`, which runs that same comm
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -102,38 +101,11 @@ class LaunchError(RuntimeError):
 
 
 # -- synth ----------------------------------------------------------------------------------------------------
-def _synth_inputs(root: Path) -> Iterator[Path]:
-    yield root / "cdk.json"
-    yield from (root / "infra").rglob("*.py")
-    for service in (root / "services").iterdir():
-        yield from (p for p in (service / "pyproject.toml", service / "Dockerfile") if p.exists())
-
-
-_SYNTH_STAMP = ".localrun-synth.json"  # what the assembly was synthesised for, beside its manifest
-
-
-def _synth_context(stacks: tuple[str, ...]) -> dict[str, object]:
-    # BASE_IMAGE is synthesised into the image assets' build arguments: another one needs another synth.
-    return {"stacks": sorted(stacks), "base_image": os.environ.get("BASE_IMAGE", "")}
-
-
 def needs_synth(cdk_out: Path, stacks: tuple[str, ...], root: Path) -> str | None:
-    """Why ``cdk_out`` must be (re)synthesised, or None when it is current for ``stacks``."""
-    manifest = cdk_out / "manifest.json"
-    if not manifest.exists():
-        return "no cloud assembly yet"
-    built = manifest.stat().st_mtime
-    newer = next((p for p in _synth_inputs(root) if p.exists() and p.stat().st_mtime > built), None)
-    if newer is not None:
-        return f"{newer.relative_to(root)} changed since the last synth"
-    stamp = cdk_out / _SYNTH_STAMP
-    try:
-        previous = json.loads(stamp.read_text())
-    except (OSError, ValueError):
-        previous = None
-    if previous != _synth_context(stacks):
-        return "synthesised for other stacks or another BASE_IMAGE" if previous else "synthesised by another tool"
-    return None
+    """Why ``cdk_out`` must be (re)synthesised, or None when its inputs are unchanged (``localrun.freshness``)."""
+    from localrun.freshness import assembly_is_current
+
+    return assembly_is_current(cdk_out, root, stacks)
 
 
 def synthesise(outdir: Path, stacks: tuple[str, ...] | list[str] = (), root: Path | None = None) -> None:
@@ -152,7 +124,9 @@ def synthesise(outdir: Path, stacks: tuple[str, ...] | list[str] = (), root: Pat
     )
     if proc.returncode != 0:
         raise LaunchError(f"synth failed:\n{proc.stderr.strip()[-3000:]}")
-    (outdir / _SYNTH_STAMP).write_text(json.dumps(_synth_context(tuple(stacks))))
+    from localrun.freshness import record_assembly
+
+    record_assembly(outdir, root or repo_root(), tuple(stacks))
 
 
 def resolve_mode(mode: Mode) -> Literal["docker", "process"]:
@@ -164,17 +138,36 @@ def resolve_mode(mode: Mode) -> Literal["docker", "process"]:
 
 
 def check_images(topology: Topology, build: bool, cdk_out: Path, say: IO[str]) -> list[str]:
-    """Docker mode: the service images that are missing, after building every one of the topology's from the
-    assembly's image assets (as `cdk deploy` would) with ``build``. Never pulls."""
-    from localrun.instance import image_exists
+    """Docker mode: the service images that are missing, after building (with ``build``) those whose inputs
+    changed since localrun last built them from the assembly's image assets (as `cdk deploy` would). Never pulls.
+
+    One ``docker images`` call decides for all (``localrun.freshness``): a restart with nothing changed runs no
+    ``docker build`` at all.
+    """
+    from localrun.freshness import ImageStamps, local_image_ids
+    from localrun.images import repo_root
 
     services = sorted({fn.service for fn in topology.functions})
-    if build and services:
+    tags = local_image_ids()
+    if not build or not services:
+        return [s for s in services if s not in tags]
+    stamps = ImageStamps(repo_root())
+    stale = stamps.stale(services, tags)
+    reused = [s for s in services if s not in stale]
+    if reused:
+        say.write(f"localrun: images reused (inputs unchanged): {', '.join(reused)}\n")
+    if stale:
         from localrun.images import build_assembly_images
 
-        say.write(f"localrun: building image(s) {', '.join(services)} from the image assets of {cdk_out} ...\n")
-        build_assembly_images(cdk_out, services)
-    return [s for s in services if not image_exists(s)]
+        reasons = ", ".join(f"{service} ({why})" for service, why in stale.items())
+        say.write(f"localrun: building image(s) {reasons} from the image assets of {cdk_out} ...\n")
+        say.flush()
+        build_assembly_images(cdk_out, list(stale))
+        tags = local_image_ids()
+        for service in stale:
+            if service in tags:
+                stamps.record(service, tags[service])
+    return [s for s in services if s not in tags]
 
 
 # -- in this process ------------------------------------------------------------------------------------------
@@ -202,6 +195,8 @@ class LocalTopology:
         if s.synth != "never" and why:
             self._say(f"localrun: synthesising {', '.join(s.stacks) or 'every stack'} into {s.cdk_out} ({why}) ...")
             synthesise(cdk_out.resolve(), s.stacks, self.root)
+        elif not why:
+            self._say(f"localrun: cloud assembly {s.cdk_out} reused (infra/, cdk.json, handler metadata unchanged)")
         topology = read_assembly(cdk_out, list(s.stacks) or None, endpoint=s.endpoint)
         mode = resolve_mode(s.mode)
         if mode == "docker":
