@@ -4,11 +4,12 @@
 #   ./runlocally.sh                       every stack of the CDK app: local AWS endpoint on :4566, REST API on
 #                                         :3000, every function as a pool of RIE instances, and AWS's glue
 #       [--stacks A,B] [--time-scale F] [--docker|--process] [--warm N] [--pool-max N] [--json-log]
-#       [--no-reload]
+#       [--no-reload] [--state DIR | --no-state] [--fresh]
 #   ./runlocally.sh SERVICE               one service under RIE on http://127.0.0.1:9000 (the seed's loop)
 #       [--handler NAME] [--docker|--process] [--port N] [--base IMAGE] [--env K=V] [--no-reload]
 #
-# Hot reload is on: save a file under services/<svc>/src or libs/*/src and the next call runs it.
+# Hot reload is on: save a file under services/<svc>/src or libs/*/src and the next call runs it. State (tables,
+# objects, queues and messages, topics, buses) is kept in .localrun/state across restarts; --fresh starts empty.
 #
 # Docker mode (when an engine answers) builds each service image from cdk.out's image assets, as `cdk deploy`
 # would; process mode runs the same handlers with the same RIE as local processes. Everything it needs (uv, .venv, the aws-cdk CLI, RIE) is set up on first run.
@@ -31,7 +32,7 @@ while [[ $# -gt 0 ]]; do
     --process) mode=process ;;
     --mode) mode="$2"; shift ;;
     --stacks) args+=(--stacks "$2"); shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) args+=("$1") ;;
   esac
   shift

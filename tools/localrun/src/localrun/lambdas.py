@@ -111,6 +111,7 @@ class LambdaControlPlane:
         self._chaos = Chaos()
         self._destinations = Destinations(backend, journal, self.invoke_async)
         self._pollers: list[Poller] = []
+        self._pending: dict[str, AsyncEvent] = {}  # async invocations not finished yet, by request id
         self.shadows = ShadowRegistry(backend.sqs, self._start_shadow_poller)
 
     # -- functions ------------------------------------------------------------------------------------------
@@ -267,8 +268,26 @@ class LambdaControlPlane:
         request_id = str(uuid.uuid4())
         event = AsyncEvent(fn, payload, request_id, corr or request_id[:8], self.clock.now())
         self.journal.log("async", f"{fn.logical_id} queued via {via} (request {request_id})", event.corr)
-        self._scheduler.submit(lambda: self._attempt(event))
+        self._queue(event)
         return request_id
+
+    def _queue(self, event: AsyncEvent) -> None:
+        with self._lock:
+            self._pending[event.request_id] = event
+        self._scheduler.submit(lambda: self._attempt(event))
+
+    def pending_async(self) -> list[AsyncEvent]:
+        """Async invocations queued, running or waiting for a retry (what a stop would otherwise lose)."""
+        with self._lock:
+            return list(self._pending.values())
+
+    def resume_async(self, name: str, payload: bytes, request_id: str, corr: str, age_s: float, attempts: int) -> None:
+        """Queue again an async invocation saved at the last stop. Its attempts and its age (in AWS seconds) at
+        the stop count; the time the runner was stopped does not (the local Lambda service was not running)."""
+        fn = self.function(name)
+        self.journal.log("async", f"{fn.logical_id} resumed after a restart (attempts so far {attempts})", corr)
+        enqueued = self.clock.now() - age_s * self.clock.scale
+        self._queue(AsyncEvent(fn, payload, request_id, corr, enqueued, attempts))
 
     def _attempt(self, ev: AsyncEvent) -> None:
         cfg = self.invoke_config(ev.function)
@@ -294,6 +313,8 @@ class LambdaControlPlane:
             self._finish(ev, Condition.RETRIES_EXHAUSTED)
 
     def _finish(self, ev: AsyncEvent, condition: Condition) -> None:
+        with self._lock:
+            self._pending.pop(ev.request_id, None)
         cfg = self.invoke_config(ev.function)
         last = ev.last
         outcome = Outcome(

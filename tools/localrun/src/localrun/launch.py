@@ -52,6 +52,8 @@ class LaunchSettings:
     chaos_kill_rate: float = 0.0
     chaos_functions: str = ""
     reload: bool = False  # hot reload: watch the sources and recycle the functions whose code changed
+    state_dir: Path | None = None  # keep moto's state (and pending async invocations) here across restarts
+    fresh: bool = False  # start with an empty state directory
     extra_args: tuple[str, ...] = field(default=(), compare=False)  # passed through verbatim (spawn only)
 
     @property
@@ -88,6 +90,9 @@ class LaunchSettings:
         if self.json_log:
             args.append("--json-log")
         args.append("--reload" if self.reload else "--no-reload")
+        args += ["--state", str(self.state_dir)] if self.state_dir else ["--no-state"]
+        if self.fresh:
+            args.append("--fresh")
         if self.function_logs:
             args += ["--function-logs", str(self.function_logs)]
         if self.chaos_fail_rate or self.chaos_kill_rate:
@@ -226,6 +231,10 @@ class LocalTopology:
             from localrun.reload import source_mounts
 
             mounts = lambda service: source_mounts(service, self.root)  # noqa: E731 - a one-line closure
+        state_dir = None
+        if s.state_dir:
+            state_dir = s.state_dir if s.state_dir.is_absolute() else self.root / s.state_dir
+            self._say(self._prepare_state(state_dir))
         runner = Runner(
             topology,
             rie_starter(mode, s.endpoint, function_logs, mounts),
@@ -236,6 +245,7 @@ class LocalTopology:
             pool_max=s.pool_max,
             warm=s.warm,
             mode=mode,
+            state_dir=str(state_dir) if state_dir else None,
         )
         try:
             runner.start()
@@ -261,6 +271,19 @@ class LocalTopology:
             runner.stop()
             self._say("localrun: stopped")
         return 0
+
+    def _prepare_state(self, state_dir: Path) -> str:
+        from localrun.state import PENDING_ASYNC, SNAPSHOT
+
+        if self.settings.fresh:
+            for name in (SNAPSHOT, PENDING_ASYNC):
+                (state_dir / name).unlink(missing_ok=True)
+            return f"state: {state_dir} (--fresh: starting empty)"
+        if (state_dir / SNAPSHOT).is_file():
+            return (
+                f"state: {state_dir} (restoring tables, objects, queues and messages, topics, buses; --fresh empties)"
+            )
+        return f"state: {state_dir} (empty; kept across restarts)"
 
     def _watch(self, runner: Runner, topology: Topology, mode: str) -> SourceWatcher | None:
         """Hot reload: recycle the functions of a service whose source was saved (see ``localrun.reload``)."""

@@ -286,9 +286,11 @@ def apply_patches() -> None:
 class MotoProcess:
     """``python -m localrun.motoserver`` as a child of the runner, answering on ``http://host:port``."""
 
-    def __init__(self, port: int, account_id: str, host: str = "127.0.0.1") -> None:
+    def __init__(self, port: int, account_id: str, host: str = "127.0.0.1", state_dir: str | None = None) -> None:
         self.host, self.port = host, port
         cmd = [sys.executable, "-m", "localrun.motoserver", "--host", host, "--port", str(port)]
+        if state_dir:
+            cmd += ["--state-dir", state_dir]
         # A session of its own: Ctrl-C (or a signal to the runner's process group) must not take moto away while the
         # runner is still shutting down functions that call it. The runner stops it last; if the runner dies
         # without doing so, moto notices it was re-parented and exits (_exit_with_parent).
@@ -337,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--account-id", default="000000000000", help="every call lands in this account")
+    parser.add_argument("--state-dir", help="restore moto's state from here and keep saving it (localrun.state)")
     args = parser.parse_args(argv)
 
     os.environ["MOTO_ACCOUNT_ID"] = args.account_id  # read per request by moto
@@ -346,6 +349,16 @@ def main(argv: list[str] | None = None) -> int:
     apply_patches()
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
 
+    snapshotter = None
+    if args.state_dir:
+        from pathlib import Path
+
+        from localrun.state import Snapshotter, watch_requests
+
+        snapshotter = Snapshotter(Path(args.state_dir))
+        sys.stderr.write(f"localrun: {snapshotter.restore()}\n")
+        watch_requests(snapshotter)
+        snapshotter.start()
     server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
@@ -353,6 +366,8 @@ def main(argv: list[str] | None = None) -> int:
     server.start()
     done.wait()
     server.stop()
+    if snapshotter is not None:
+        snapshotter.stop()  # the last changes, after the last request
     return 0
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
+
+from botocore.exceptions import ClientError
 
 from localrun.journal import Journal
 from localrun.model import Topology
@@ -29,13 +32,15 @@ def provision(topology: Topology, clients: EndpointClients, journal: Journal) ->
     _queues(topology, clients.sqs)
     for t in topology.topics:
         clients.sns.create_topic(Name=t.name, Attributes={"FifoTopic": "true"} if t.fifo else {})
+    # Tables, buckets and buses may exist already: restored from the state directory (localrun.state), kept as
+    # they are with their items and objects.
     for table in topology.tables:
-        clients.dynamodb.create_table(**table.create_args)
+        _keep_existing(("ResourceInUseException",), clients.dynamodb.create_table, **table.create_args)
     for b in topology.buckets:
-        clients.s3.create_bucket(Bucket=b.name)
+        _keep_existing(("BucketAlreadyOwnedByYou", "BucketAlreadyExists"), clients.s3.create_bucket, Bucket=b.name)
     for bus in topology.buses:
         if bus.name != "default":
-            clients.events.create_event_bus(Name=bus.name)
+            _keep_existing(("ResourceAlreadyExistsException",), clients.events.create_event_bus, Name=bus.name)
     _rules(topology, clients.events)
     _subscriptions(topology, clients.sns)
     for n in topology.bucket_notifications:
@@ -65,7 +70,22 @@ def _queues(topology: Topology, sqs: SQSClient) -> None:
             attributes["RedrivePolicy"] = json.dumps(
                 {"deadLetterTargetArn": q.redrive.dlq_arn, "maxReceiveCount": q.redrive.max_receive_count}
             )
-        sqs.create_queue(QueueName=q.name, Attributes=attributes)
+        try:
+            sqs.create_queue(QueueName=q.name, Attributes=attributes)
+        except ClientError as exc:  # restored with other attributes: the template's win, the messages stay
+            if exc.response["Error"]["Code"] not in ("QueueAlreadyExists", "QueueNameExists"):
+                raise
+            url = sqs.get_queue_url(QueueName=q.name)["QueueUrl"]
+            attributes.pop("FifoQueue", None)
+            sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+
+
+def _keep_existing(codes: tuple[str, ...], create: Callable[..., object], **kwargs: Any) -> None:
+    try:
+        create(**kwargs)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] not in codes:
+            raise
 
 
 def _rules(topology: Topology, events: EventBridgeClient) -> None:

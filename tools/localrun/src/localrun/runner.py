@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from localrun.aws import BackendClients, EndpointClients
@@ -66,6 +67,7 @@ class Runner:
         warm: int = 1,
         esm_pollers: int = 2,
         mode: str = "",
+        state_dir: str | None = None,
     ) -> None:
         self.topology = topology
         self.mode = mode
@@ -77,6 +79,7 @@ class Runner:
         self.pool_max = pool_max
         self.warm = warm
         self.esm_pollers = esm_pollers
+        self.state_dir = state_dir  # moto's state is restored from and saved here (localrun.state)
         self.endpoint = f"http://127.0.0.1:{port}"
         self._stoppers: list[Callable[[], None]] = []
         self._stopped = threading.Event()
@@ -100,12 +103,14 @@ class Runner:
         from localrun.provision import provision
 
         t = time.monotonic()
-        moto = MotoProcess(free_port(), ACCOUNT_ID)  # its own process: moto is CPU-bound (see localrun.motoserver)
+        # Its own process: moto is CPU-bound (see localrun.motoserver).
+        moto = MotoProcess(free_port(), ACCOUNT_ID, state_dir=self.state_dir)
         self._stoppers.append(moto.stop)
         self.timings["moto_s"] = time.monotonic() - t
 
         scheduler = Scheduler()
         self._stoppers.append(scheduler.stop)
+        self._stoppers.append(self._keep_pending_async)  # runs after the pools closed, before the scheduler stops
         for fn in self.topology.functions:
             size = min(self.pool_max, fn.reserved_concurrency) if fn.reserved_concurrency else self.pool_max
             self.pools[fn.name] = FunctionPool(fn.name, self._starter_for(fn), max(1, size))
@@ -134,6 +139,7 @@ class Runner:
 
         control.start_event_source_mappings(self.esm_pollers)
         self._stoppers.append(control.stop_pollers)
+        self._resume_pending_async(control)
         if self.topology.rest_apis:
             from localrun.authorizer import CognitoAuthorizer
 
@@ -146,6 +152,57 @@ class Runner:
             rest.start()
             self.rest = rest
             self._stoppers.append(rest.stop)
+
+    def _resume_pending_async(self, control: LambdaControlPlane) -> None:
+        if not self.state_dir:
+            return
+        from localrun.state import PENDING_ASYNC, take_pending
+
+        pending = take_pending(Path(self.state_dir) / PENDING_ASYNC)
+        for p in pending:
+            try:
+                control.resume_async(p.function, p.payload, p.request_id, p.corr, p.age_s, p.attempts)
+            except LookupError:
+                self.journal.log(
+                    "dropped", f"{p.function}: saved async invocation of a function no longer here", p.corr
+                )
+        if pending:
+            self.journal.log("state", f"resumed {len(pending)} async invocation(s) pending at the last stop")
+
+    def _keep_pending_async(self) -> None:
+        """Async invocations queued or waiting for a retry: saved to resume at the next start (with a state
+        directory), else written to a file and logged as dropped. Never lost silently."""
+        if self.control is None:
+            return
+        import base64
+        import tempfile
+
+        from localrun.state import PENDING_ASYNC, PendingAsync, write_pending
+
+        pending = [
+            PendingAsync(
+                function=ev.function.name,
+                payload_b64=base64.b64encode(ev.payload).decode(),
+                request_id=ev.request_id,
+                corr=ev.corr,
+                age_s=self.clock.aws_elapsed(ev.enqueued),
+                attempts=ev.attempts,
+            )
+            for ev in self.control.pending_async()
+        ]
+        if not pending:
+            return
+        if self.state_dir:
+            path = Path(self.state_dir) / PENDING_ASYNC
+            write_pending(path, pending)
+            self.journal.log("state", f"{len(pending)} async invocation(s) pending: saved to {path}, resumed at start")
+        else:
+            fd, name = tempfile.mkstemp(prefix="localrun-dropped-async-", suffix=".json")
+            os.close(fd)
+            write_pending(Path(name), pending)
+            for p in pending:
+                self.journal.log("dropped", f"{p.function}: async invocation pending at shutdown", p.corr)
+            self.journal.log("dropped", f"{len(pending)} async invocation(s) pending at shutdown; payloads in {name}")
 
     def _starter_for(self, fn: Function) -> Callable[[], Instance]:
         return lambda: self.starter(fn)

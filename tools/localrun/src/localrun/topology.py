@@ -34,6 +34,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--pool-max", type=int, default=DEFAULT_POOL_MAX, help="max instances per function")
     p.add_argument("--warm", type=int, default=1, help="instances started per function before READY")
     p.add_argument("--json-log", action="store_true", help="log as JSON lines")
+    state = p.add_mutually_exclusive_group()
+    state.add_argument(
+        "--state",
+        metavar="DIR",
+        default=".localrun/state",
+        help="keep tables, objects, queues with their messages, topics, buses with rules, and async invocations "
+        "pending at a stop in DIR across restarts and crashes (default: .localrun/state)",
+    )
+    state.add_argument("--no-state", dest="state", action="store_const", const="", help="keep nothing (in memory)")
+    p.add_argument("--fresh", action="store_true", help="start with an empty --state directory")
     p.add_argument(
         "--reload",
         action=argparse.BooleanOptionalAction,
@@ -90,6 +100,8 @@ def settings_from(args: argparse.Namespace) -> LaunchSettings:
         build_images=args.build_images,
         json_log=args.json_log,
         reload=args.reload,
+        state_dir=Path(args.state) if args.state else None,
+        fresh=args.fresh,
         function_logs=Path(args.function_logs) if args.function_logs else None,
         chaos_fail_rate=args.chaos_fail_rate,
         chaos_kill_rate=args.chaos_kill_rate,
