@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 Mode = Literal["auto", "docker", "process"]
 Synth = Literal["auto", "always", "never"]
 READY = "READY"
+RESTART = 75  # serve()'s answer when the topology must start again (an infra change not applicable in place)
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,7 @@ class LocalTopology:
         self.journal = journal or Journal(as_json=settings.json_log)
         self.out = out or sys.stdout
         self.root = repo_root()
+        self.restart_requested = threading.Event()  # an infra change that cannot be applied in place
 
     def _say(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -262,15 +264,61 @@ class LocalTopology:
         watcher = self._watch(runner, topology, mode) if s.reload else None
         self._say(READY)
         try:
-            while not stop.wait(30):
-                runner.reap_idle()
+            reaped = time.monotonic()
+            while not stop.wait(0.5) and not self.restart_requested.is_set():
+                if time.monotonic() - reaped > 30:
+                    runner.reap_idle()
+                    reaped = time.monotonic()
         finally:
             self._say("localrun: stopping ...")
             if watcher is not None:
                 watcher.stop()
             runner.stop()
             self._say("localrun: stopped")
-        return 0
+        return RESTART if self.restart_requested.is_set() and not stop.is_set() else 0
+
+    def _apply_infra(self, runner: Runner, names: str, lock: threading.Lock) -> None:
+        """Re-synthesise; apply the difference in place when safe, else restart keeping the state."""
+        import shutil
+        import tempfile
+
+        from localrun.apply import diff
+        from localrun.assembly import read_assembly
+        from localrun.freshness import record_assembly
+
+        with lock:
+            s = self.settings
+            cdk_out = (s.cdk_out if s.cdk_out.is_absolute() else self.root / s.cdk_out).resolve()
+            self.journal.log("infra", f"{names} changed: synthesising in the background ...")
+            t = time.monotonic()
+            staging = Path(tempfile.mkdtemp(prefix="cdk.out.", dir=cdk_out.parent))
+            try:
+                synthesise(staging, s.stacks, self.root)
+                new = read_assembly(staging, list(s.stacks) or None, endpoint=s.endpoint)
+            except Exception as exc:
+                shutil.rmtree(staging, ignore_errors=True)
+                self.journal.log("infra", f"not applied, the running topology is unchanged: {exc}")
+                return
+            shutil.rmtree(cdk_out, ignore_errors=True)
+            staging.rename(cdk_out)
+            record_assembly(cdk_out, self.root, s.stacks)
+            new = read_assembly(cdk_out, list(s.stacks) or None, endpoint=s.endpoint)  # its asset paths, not staging's
+            change = diff(runner.topology, new)
+            if change.empty:
+                self.journal.log("infra", f"synthesised in {time.monotonic() - t:.1f} s: {change.describe()}")
+                return
+            if change.unsafe:
+                kept = "state kept" if s.state_dir else "state NOT kept (--no-state)"
+                self.journal.log("infra", f"cannot apply in place ({'; '.join(change.unsafe)}): restarting, {kept} ...")
+                self.restart_requested.set()
+                return
+            try:
+                runner.apply(new, change)
+            except Exception as exc:
+                self.journal.log("infra", f"applying failed ({exc!r}): restarting, state kept ...")
+                self.restart_requested.set()
+                return
+            self.journal.log("infra", f"applied in {time.monotonic() - t:.1f} s: {change.describe()}")
 
     def _prepare_state(self, state_dir: Path) -> str:
         from localrun.state import PENDING_ASYNC, SNAPSHOT
@@ -300,9 +348,12 @@ class LocalTopology:
 
             build_image(service, local_base_image())
 
+        infra_lock = threading.Lock()
+
         def infra_changed(paths: tuple[Path, ...]) -> None:
+            # In the background (a synth takes seconds); saves during one are picked up by the next.
             names = ", ".join(str(p.relative_to(self.root)) for p in paths)
-            self.journal.log("reload", f"{names} changed: restart ./runlocally.sh to apply infrastructure changes")
+            threading.Thread(target=self._apply_infra, args=(runner, names, infra_lock), daemon=True).start()
 
         reloader = Reloader(functions, runner.control, self.journal, mode, rebuild, infra_changed)
         watcher = SourceWatcher(self.root, functions, reloader)

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from localrun.apply import TopologyDiff
 from localrun.aws import BackendClients, EndpointClients
 from localrun.clock import Clock, Scheduler
 from localrun.instance import free_port
@@ -87,6 +88,7 @@ class Runner:
         self.control: LambdaControlPlane | None = None  # set by start()
         self.rest: RestGateway | None = None  # set by start() when the topology has a REST API
         self.timings: dict[str, float] = {}
+        self._functions = {fn.name: fn for fn in topology.functions}  # the current definitions (infra changes)
 
     def start(self) -> None:
         t0 = time.monotonic()
@@ -112,8 +114,7 @@ class Runner:
         self._stoppers.append(scheduler.stop)
         self._stoppers.append(self._keep_pending_async)  # runs after the pools closed, before the scheduler stops
         for fn in self.topology.functions:
-            size = min(self.pool_max, fn.reserved_concurrency) if fn.reserved_concurrency else self.pool_max
-            self.pools[fn.name] = FunctionPool(fn.name, self._starter_for(fn), max(1, size))
+            self.pools[fn.name] = self._new_pool(fn)
         self._stoppers.append(self._close_pools)
         control = LambdaControlPlane(
             self.topology, self.pools, BackendClients(moto.url), self.clock, scheduler, self.journal
@@ -205,7 +206,53 @@ class Runner:
             self.journal.log("dropped", f"{len(pending)} async invocation(s) pending at shutdown; payloads in {name}")
 
     def _starter_for(self, fn: Function) -> Callable[[], Instance]:
-        return lambda: self.starter(fn)
+        name = fn.name
+        return lambda: self.starter(self._functions[name])  # the definition current when the instance starts
+
+    def _new_pool(self, fn: Function) -> FunctionPool:
+        size = min(self.pool_max, fn.reserved_concurrency) if fn.reserved_concurrency else self.pool_max
+        return FunctionPool(fn.name, self._starter_for(fn), max(1, size))
+
+    def apply(self, new: Topology, change: TopologyDiff) -> None:
+        """Apply an infra change in place (``localrun.apply`` decides that it is safe): new and changed functions
+        and resources come into service, removed ones go; the state of everything else is untouched."""
+        from localrun.provision import provision
+
+        control = self.control
+        if control is None:
+            raise RuntimeError("the runner has not started")
+        added = [fn for fn in new.functions if fn.name in change.added.get("function", [])]
+        self._functions.update({fn.name: fn for fn in new.functions})
+        for fn in added:
+            self.pools[fn.name] = self._new_pool(fn)
+        old, self.topology = self.topology, new
+        control.topology = new
+        provision(new, EndpointClients(self.endpoint), self.journal)  # creates what is new, keeps what exists
+        self._delete_removed(old, change)
+        for name in change.removed.get("function", []):
+            pool = self.pools.pop(name, None)
+            if pool is not None:
+                pool.close()
+        if self.rest is not None:
+            self.rest.apis = new.rest_apis
+        changed = change.changed.get("function", [])
+        control.recycle([*changed, *(fn.name for fn in added)], warm=self.warm)
+
+    def _delete_removed(self, old: Topology, change: TopologyDiff) -> None:
+        clients = EndpointClients(self.endpoint)
+        for q in old.queues:
+            if q.name in change.removed.get("queue", []):
+                clients.sqs.delete_queue(QueueUrl=f"{self.endpoint}/{ACCOUNT_ID}/{q.name}")
+        for rule in old.rules:
+            if rule.name in change.removed.get("rule", []):
+                targets = clients.events.list_targets_by_rule(Rule=rule.name, EventBusName=rule.bus_name)["Targets"]
+                if targets:
+                    ids = [t["Id"] for t in targets]
+                    clients.events.remove_targets(Rule=rule.name, EventBusName=rule.bus_name, Ids=ids)
+                clients.events.delete_rule(Name=rule.name, EventBusName=rule.bus_name)
+        for topic in old.topics:
+            if topic.name in change.removed.get("topic", []):
+                clients.sns.delete_topic(TopicArn=topic.arn)
 
     def reap_idle(self) -> None:
         for pool in self.pools.values():

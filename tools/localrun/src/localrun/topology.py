@@ -11,13 +11,14 @@ stops everything it started. The steps are :mod:`localrun.launch`'s, shared with
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
 from pathlib import Path
 from typing import Any
 
-from localrun.launch import LaunchSettings, LocalTopology
+from localrun.launch import RESTART, LaunchSettings, LocalTopology
 from localrun.runner import DEFAULT_POOL_MAX
 
 
@@ -118,7 +119,12 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    return LocalTopology(settings_from(args)).serve(done)
+    code = LocalTopology(settings_from(args)).serve(done)
+    if code == RESTART:  # the same command again, in the same process (Ctrl-C and spawn() keep working)
+        sys.stdout.write("localrun: restarting ...\n")
+        sys.stdout.flush()
+        os.execv(sys.executable, [sys.executable, "-m", "localrun.topology", *(sys.argv[1:] if argv is None else argv)])
+    return code
 
 
 if __name__ == "__main__":
