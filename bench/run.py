@@ -21,7 +21,7 @@ from localrun.instance import docker_available
 
 from bench.common import REPO, Budget, Row, Sheet, format_row, machine, markdown
 
-FIGURES = ("cold", "floor", "latency", "checkout", "inventory", "ingest", "images", "endpoint")
+FIGURES = ("cold", "floor", "latency", "checkout", "inventory", "ingest", "images", "endpoint", "devloop")
 RESULTS = Path(__file__).resolve().parent / "results"
 PYCACHE = Path.home() / ".cache" / "lambda-microservices" / "bench-pycache"
 
@@ -52,6 +52,10 @@ def budgets(sheet: Sheet) -> None:
             return
         sheet.budgets.append(Budget(name, limit, what or f"{value:,.1f}", "PASS" if ok else "MISS"))
 
+    for row in (r for r in sheet.rows if r.figure == "devloop" and r.subject == "edit -> visible via API"):
+        check(f"edit -> visible ({row.mode})", "p50 < 1500 ms", row, row.p50, (row.p50 or 0) < 1500)
+    for row in (r for r in sheet.rows if r.figure == "devloop" and r.subject == "restart, nothing changed"):
+        check(f"restart to READY ({row.mode})", "< 8 s", row, row.median, (row.median or 0) < 8)
     cold = [r for r in sheet.rows if r.figure == "cold" and r.metric == "cold start" and r.mode.startswith("process")]
     for row in cold:
         limit = 700 if " api " in f" {row.subject} " else 450
@@ -235,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         help="mode of the whole-topology figures (default process)",
     )
     p.add_argument("--requests", type=int, default=200, help="requests per latency series (default 200)")
+    p.add_argument("--edits", type=int, default=10, help="devloop figure: saves per mode (default 10)")
     p.add_argument("--endpoint-backends", default="localrun,moto,ministack", help="endpoint figure: backends compared")
     p.add_argument(
         "--endpoint-load-messages", type=int, default=10000, help="endpoint figure: SQS messages moved under load"
@@ -315,6 +320,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[endpoint: {', '.join(backends)}]", flush=True)
         workdir = Path(tempfile.mkdtemp(prefix="bench-endpoint-"))
         endpoint.run(sheet, args.requests, args.endpoint_load_messages, backends, workdir)
+
+    if "devloop" in figures:
+        from bench import devloop
+
+        devloop.run(sheet, [m for m in modes if m in ("process", "docker") and (m != "docker" or docker)], args.edits)
 
     budgets(sheet)
     meta["finished"] = datetime.now(UTC).isoformat(timespec="seconds")

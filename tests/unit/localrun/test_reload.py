@@ -81,3 +81,21 @@ def test_a_failed_rebuild_keeps_the_running_code(tmp_path: Path) -> None:
         )
     assert control.recycled == []
     assert "image build failed, keeping the running code: no network" in (tmp_path / "journal").read_text()
+
+
+def test_a_saved_module_loses_its_cached_bytecode(tmp_path: Path) -> None:
+    # GIVEN a module and its bytecode, as a function's first import leaves them
+    import py_compile
+
+    from localrun.reload import drop_bytecode
+
+    module = tmp_path / "handler.py"
+    module.write_text("ANSWER = 1\n")
+    cached = Path(py_compile.compile(str(module)))
+    other = tmp_path / "__pycache__" / "other.cpython-311.pyc"
+    other.write_bytes(b"")
+    # WHEN it is saved again (same size, maybe within the same second: the .pyc header would still match)
+    module.write_text("ANSWER = 2\n")
+    drop_bytecode([module])
+    # THEN its bytecode is gone, other modules' stay
+    assert not cached.exists() and other.exists()

@@ -117,9 +117,20 @@ class SourceWatcher:
         )
         for batch in batches:
             self.ready.set()
-            changes = classify((Path(p) for _, p in batch), self.root, self.services)
+            paths = [Path(p) for _, p in batch]
+            changes = classify(paths, self.root, self.services)
             if changes:
+                drop_bytecode(paths)
                 self._on_change(changes)
+
+
+def drop_bytecode(paths: Iterable[Path]) -> None:
+    """Remove the cached bytecode of saved modules. A .pyc is trusted when the source's size and mtime (whole
+    seconds) match: two saves of the same length within one second would otherwise run the first one's code."""
+    for path in paths:
+        if path.suffix == ".py":
+            for cached in path.parent.glob(f"__pycache__/{path.stem}.*.pyc"):
+                cached.unlink(missing_ok=True)
 
 
 class Recycler(Protocol):
