@@ -32,7 +32,7 @@ while [[ $# -gt 0 ]]; do
     --process) mode=process ;;
     --mode) mode="$2"; shift ;;
     --stacks) args+=(--stacks "$2"); shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) args+=("$1") ;;
   esac
   shift
