@@ -54,6 +54,14 @@ def _edit_to_visible(running: RunningTopology, original: str, marker: str) -> fl
     return None
 
 
+def _admin_token(running: RunningTopology) -> str:
+    from localrun.aws import EndpointClients
+    from localrun.shortcuts import DEFAULT_PASSWORD, Shortcuts
+
+    shortcuts = Shortcuts(EndpointClients(running.endpoint))
+    return shortcuts.user("bench-admin", "EcommerceStack", True, None, DEFAULT_PASSWORD)
+
+
 def run(sheet: Sheet, modes: list[str], edits: int = 10) -> None:
     original = EDITED.read_text()
     try:
@@ -79,9 +87,14 @@ def _one_mode(sheet: Sheet, mode: str, original: str, edits: int) -> None:
         EDITED.write_text(original)
         sheet.add(Row.dist("devloop", "edit -> visible via API", "save to answer", "ms", mode, visible))
         ids = []
+        admin = _admin_token(running)
         for i in range(ROWS):
             status, body, _ = call_api(
-                settings.api_port, "POST", "/product", {"name": f"kept {i}", "price": "1.00", "category": "bench"}
+                settings.api_port,
+                "POST",
+                "/product",
+                {"name": f"kept {i}", "price": "1.00", "category": "bench"},
+                token=admin,
             )
             if status == 201:
                 ids.append(body["id"])

@@ -22,9 +22,10 @@ from localrun_testing import TopologyUnderTest
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
-def _call(api: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+def _call(api: str, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(f"{api}{path}", data=data, method=method, headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
+    req = urllib.request.Request(f"{api}{path}", data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 - loopback
             raw = resp.read()
@@ -61,12 +62,13 @@ def test_products_baskets_and_a_dead_lettered_message_survive_a_restart(tmp_path
     run = uuid.uuid4().hex[:8]
     # GIVEN a product, a basket and a message left in the order queue's DLQ
     with spawn(_settings(tmp_path, state), tmp_path / "first.log", ready_timeout_s=900) as first:
-        status, product = _call(
-            first.api, "POST", "/product", {"name": f"Kept {run}", "price": "4.00", "category": "X"}
-        )
+        admin = _outside(first).token(f"admin{run}", admin=True, pool="EcommerceStack")
+        shopper = _outside(first).token(f"u{run}", pool="EcommerceStack")
+        product_in = {"name": f"Kept {run}", "price": "4.00", "category": "X"}
+        status, product = _call(first.api, "POST", "/product", product_in, admin)
         assert status == 201, product
         basket = {"userName": f"u{run}", "items": [{"productId": product["id"], "quantity": 3}]}
-        status, saved_basket = _call(first.api, "POST", "/basket", basket)
+        status, saved_basket = _call(first.api, "POST", "/basket", basket, shopper)
         assert status == 200, saved_basket
         sqs = _outside(first).client("sqs")
         dlq = _outside(first).queue_url("OrderQueueDlq")
@@ -79,7 +81,9 @@ def test_products_baskets_and_a_dead_lettered_message_survive_a_restart(tmp_path
     with spawn(_settings(tmp_path, state), tmp_path / "second.log", ready_timeout_s=900) as second:
         # THEN the product, the basket and the dead-lettered message are all still there
         assert _call(second.api, "GET", f"/product/{product['id']}") == (200, product)
-        status, basket_again = _call(second.api, "GET", f"/basket/u{run}")
+        # (user pools are provisioned afresh at each start: the shopper signs in again)
+        shopper = _outside(second).token(f"u{run}", pool="EcommerceStack")
+        status, basket_again = _call(second.api, "GET", f"/basket/u{run}", token=shopper)
         assert status == 200 and basket_again["items"] == saved_basket["items"], basket_again
         sqs = _outside(second).client("sqs")
         got = sqs.receive_message(QueueUrl=_outside(second).queue_url("OrderQueueDlq"), MaxNumberOfMessages=10)
