@@ -344,9 +344,15 @@ class LocalTopology:
             functions.setdefault(fn.service, []).append(fn.name)
 
         def rebuild(service: str) -> None:
-            from localrun.images import build_image, local_base_image
+            # As the start path builds: from the assembly's image asset, then stamped (localrun.freshness).
+            from localrun.freshness import ImageStamps, local_image_ids
+            from localrun.images import build_assembly_images
 
-            build_image(service, local_base_image())
+            s = self.settings
+            build_assembly_images(s.cdk_out if s.cdk_out.is_absolute() else self.root / s.cdk_out, [service])
+            image_id = local_image_ids().get(service)
+            if image_id:
+                ImageStamps(self.root).record(service, image_id)
 
         infra_lock = threading.Lock()
 
