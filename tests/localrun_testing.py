@@ -50,9 +50,11 @@ class FakeInstance:
     busy: bool = False
     stopped: bool = False
     crashed: bool = False  # set to make the next invoke fail like a dead container
+    trace_headers: list[str | None] = field(default_factory=list)  # X-Amzn-Trace-Id of each invocation
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def invoke(self, payload: bytes, timeout_s: float | None = None) -> FakeResult:
+    def invoke(self, payload: bytes, timeout_s: float | None = None, trace_header: str | None = None) -> FakeResult:
+        self.trace_headers.append(trace_header)
         if self.crashed or self.stopped:
             raise ConnectionError("instance gone")
         with self.lock:
@@ -101,6 +103,7 @@ class TopologyUnderTest:
     stacks: list[str]
     missing: dict[str, str]
     log: list[str] = field(default_factory=list)
+    console: str | None = None  # the console's URL, when it runs
 
     def client(self, service: str) -> Any:
         import boto3

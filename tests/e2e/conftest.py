@@ -84,12 +84,15 @@ def local_topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topolog
         time_scale=TIME_SCALE,
         port=free_port(),
         api_port=free_port(),
+        console_port=free_port(),
         extra_args=tuple(extra.split()),
     )
     log_file = outdir.parent / "localrun.log"
     with spawn(settings, log_file, ready_timeout_s=START_TIMEOUT_S) as running:
         try:
-            yield TopologyUnderTest(running.endpoint, running.api, stacks, missing, running.log)
+            yield TopologyUnderTest(
+                running.endpoint, running.api, stacks, missing, running.log, console=running.settings.console
+            )
         finally:
             stop_process_group(running.proc)
             sys.stderr.write(f"\nlocal topology log: {log_file}\n")

@@ -70,7 +70,9 @@ def test_rie_timeout_text_becomes_a_sandbox_timeout_error() -> None:
     pool = FunctionPool("f", lambda: fleet.start(FN), max_size=1)
     pool.warm()
     inst = fleet.instances[0]
-    inst.invoke = lambda payload, timeout_s=None: FakeResult(True, b"Task timed out after 3.00 seconds")  # type: ignore[method-assign]
+    inst.invoke = lambda payload, timeout_s=None, trace_header=None: FakeResult(  # type: ignore[method-assign]
+        True, b"Task timed out after 3.00 seconds"
+    )
     # WHEN invoked THEN it is a function error, and the instance is not reused
     result = pool.invoke(b"{}")
     assert not result.ok and result.error_type == "Sandbox.Timedout"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from localrun.journal import Journal
 from localrun.model import Function, arn_service, bus_name_from_arn, function_name_from_arn
 from localrun.records.destination import Outcome, destination_detail_type, destination_record, dlq_message_attributes
+from localrun.traces import TraceStore
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.type_defs import MessageAttributeValueTypeDef
@@ -22,7 +23,10 @@ InvokeAsync = Callable[[str, bytes, str, str], str]
 class Destinations:
     """Sends destination records and DLQ messages straight to the backend, the way Lambda does."""
 
-    def __init__(self, clients: BackendClients, journal: Journal, invoke_async: InvokeAsync) -> None:
+    def __init__(
+        self, clients: BackendClients, journal: Journal, invoke_async: InvokeAsync, traces: TraceStore
+    ) -> None:
+        self._traces = traces
         self._clients = clients
         self._journal = journal
         self._invoke_async = invoke_async
@@ -33,9 +37,10 @@ class Destinations:
         c = self._clients
         try:
             if service == "sqs":
-                c.sqs.send_message(QueueUrl=c.queue_url(destination), MessageBody=body)
+                sent = c.sqs.send_message(QueueUrl=c.queue_url(destination), MessageBody=body)
+                self._traces.link(sent["MessageId"], corr)
             elif service == "sns":
-                c.sns.publish(TopicArn=destination, Message=body)
+                self._traces.link(c.sns.publish(TopicArn=destination, Message=body)["MessageId"], corr)
             elif service == "events":
                 resp = c.events.put_events(
                     Entries=[
@@ -50,15 +55,27 @@ class Destinations:
                 )
                 if resp.get("FailedEntryCount"):
                     raise RuntimeError(f"PutEvents failed: {resp['Entries']}")
+                for entry in resp["Entries"]:
+                    if entry.get("EventId"):
+                        self._traces.link(entry["EventId"], corr)
             elif service == "lambda":
                 self._invoke_async(function_name_from_arn(destination), body.encode(), corr, "destination")
                 return
             else:
                 raise ValueError(f"unsupported destination {destination}")
         except Exception as exc:
-            self._journal.log("dest-fail", f"{fn.logical_id} {outcome.condition} -> {destination}: {exc}", corr)
+            self._journal.log(
+                "dest-fail", f"{fn.logical_id} {outcome.condition} -> {destination}: {exc}", corr, ok=False
+            )
             return
-        self._journal.log("destination", f"{fn.logical_id} {outcome.condition} -> {_short(destination)}", corr)
+        self._journal.log(
+            "destination",
+            f"{fn.logical_id} {outcome.condition} -> {_short(destination)}",
+            corr,
+            destination=destination,
+            condition=str(outcome.condition),
+            output=body,
+        )
 
     def to_dlq(self, fn: Function, payload: bytes, request_id: str, error_message: str, corr: str) -> None:
         dlq = fn.dlq_arn
@@ -71,14 +88,15 @@ class Destinations:
         c = self._clients
         try:
             if arn_service(dlq) == "sns":
-                c.sns.publish(TopicArn=dlq, Message=payload.decode(), MessageAttributes=attributes)
+                sent = c.sns.publish(TopicArn=dlq, Message=payload.decode(), MessageAttributes=attributes)
             else:
                 url = c.queue_url(dlq)
-                c.sqs.send_message(QueueUrl=url, MessageBody=payload.decode(), MessageAttributes=attributes)
+                sent = c.sqs.send_message(QueueUrl=url, MessageBody=payload.decode(), MessageAttributes=attributes)
+            self._traces.link(sent["MessageId"], corr)
         except Exception as exc:
-            self._journal.log("dlq-fail", f"{fn.logical_id} -> {dlq}: {exc}", corr)
+            self._journal.log("dlq-fail", f"{fn.logical_id} -> {dlq}: {exc}", corr, ok=False)
             return
-        self._journal.log("dlq", f"{fn.logical_id} -> {_short(dlq)}", corr)
+        self._journal.log("dlq", f"{fn.logical_id} -> {_short(dlq)}", corr, destination=dlq, cause=error_message)
 
 
 def _short(arn: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import json
 import threading
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -17,7 +18,11 @@ from localrun.httpserve import BodyError, read_body
 from localrun.journal import Journal
 from localrun.lambda_api import CONTROL_PATH, LAMBDA_PATHS, Answer, LambdaApi, control_api
 from localrun.lambdas import LambdaControlPlane
+from localrun.model import ACCOUNT_ID, REGION, Rule
+from localrun.records.calls import Call, answer_ids, classify, describe
+from localrun.redrive import MOVE_ACTIONS, MessageMover, move_task_api
 from localrun.rewrite import AnswerIntent, RecordSubscription, Request, Rewriters, ShowFunctionArns
+from localrun.traces import TRACE_HEADER, new_trace_id, trace_id_from_header
 
 _HOP_BY_HOP = {
     "connection",
@@ -39,13 +44,17 @@ class Gateway:
         journal: Journal,
         host: str = "127.0.0.1",
         port: int = 4566,
+        mover: MessageMover | None = None,
     ) -> None:
         self.backend = backend
+        self.mover = mover
         self.control = control
         self.journal = journal
         self.lambda_api = LambdaApi(control)
         self.rewriters = Rewriters.for_shadows(control.shadows.arn_for, journal)
         self._local = threading.local()
+        import moto.events.models  # noqa: F401 - the rule matcher: imported now, not on the first PutEvents
+
         gateway = self
 
         class Handler(_Handler):
@@ -67,11 +76,52 @@ class Gateway:
             return control_api(self.control, request)
         if request.path.startswith(LAMBDA_PATHS):
             return self.lambda_api.answer(request)
+        service, _, action = (request.header("X-Amz-Target") or "").partition(".")
+        if service == "AmazonSQS" and action in MOVE_ACTIONS and self.mover is not None:
+            return move_task_api(self.mover, action, request.body)
+        call = classify(request.method, request.path, request.headers, request.body)
+        trace = trace_id_from_header(request.header(TRACE_HEADER))
+        if call is not None and call.producer and trace is None:
+            trace = new_trace_id()  # a producer outside any trace starts one
+        if call is None or trace is None:
+            return self._pass(request)
+        with self.control.traces.producing():
+            status, headers, body = self._pass(request)
+            self._trace_call(call, trace, status, body)
+        return status, headers, body
+
+    def _pass(self, request: Request) -> Answer:
+        """To the backend, through the rewriter for the request's protocol."""
         rewrite = self.rewriters.rewrite(request)
         status, headers, body = self.forward(request.method, request.path, rewrite.headers, rewrite.body)
         if rewrite.then is not None:
             body = self.follow(rewrite.then, body)
         return status, headers, body
+
+    def _trace_call(self, call: Call, trace: str, status: int, answer: bytes) -> None:
+        """One hop for a producer's call or a table write, its answer's ids linked, and the rules a put matched."""
+        traces = self.control.traces
+        ids = answer_ids(call, status, answer)
+        for external_id in ids:
+            traces.link(external_id, trace)
+        self.journal.log(
+            "table-write" if call.table_write else "call",
+            f"{describe(call)}" + ("" if status < 300 else f" -> HTTP {status}"),
+            trace,
+            service=call.service,
+            action=call.action,
+            target=call.target,
+            ids=ids,
+            ok=False if status >= 300 else None,
+            input=json.dumps(call.body)[:65536] if call.body else None,
+        )
+        if call.service == "events" and status < 300:
+            for entry, event_id in zip(call.body.get("Entries", []), ids, strict=False):
+                for rule in _rules_matching(self.control.topology.rules, entry, event_id):
+                    targets = ", ".join(t.arn.rsplit(":", 1)[-1] for t in rule.targets)
+                    self.journal.log(
+                        "rule", f"rule {rule.name} on {rule.bus_name} matched -> {targets}", trace, rule=rule.name
+                    )
 
     def follow(self, intent: AnswerIntent, answer: bytes) -> bytes:
         match intent:
@@ -177,3 +227,29 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _handle
+
+
+def _rules_matching(rules: Iterable[Rule], entry: dict[str, Any], event_id: str) -> list[Rule]:
+    """The rules whose pattern matches the event PutEvents made of ``entry`` (moto's matcher, as moto delivers)."""
+    from moto.events.models import EventPattern
+
+    try:
+        detail = json.loads(str(entry.get("Detail") or "{}"))
+    except ValueError:
+        return []
+    event: Any = {
+        "version": "0",
+        "id": event_id,
+        "detail-type": entry.get("DetailType"),
+        "source": entry.get("Source"),
+        "account": ACCOUNT_ID,
+        "region": REGION,
+        "resources": entry.get("Resources", []),
+        "detail": detail,
+    }
+    bus = str(entry.get("EventBusName") or "default").rsplit("/", 1)[-1]
+    return [
+        r
+        for r in rules
+        if r.bus_name == bus and r.enabled and r.pattern and EventPattern.load(r.pattern).matches_event(event)
+    ]

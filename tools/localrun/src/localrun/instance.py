@@ -24,6 +24,7 @@ from typing import IO, Any
 
 from localrun.model import DUMMY_CREDENTIALS_ENV, REGION
 from localrun.rie import ensure_rie
+from localrun.runtimeproxy import RuntimeApiProxy
 
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 CONTAINER_RIE_PATH = "/usr/local/bin/aws-lambda-rie"
@@ -149,9 +150,17 @@ class RieInstance:
     """A running RIE with one handler. Use ``invoke`` for one request at a time; ``stop`` when done."""
 
     def __init__(
-        self, spec: FunctionSpec, mode: str, host: str, port: int, proc: subprocess.Popen[bytes], container: str | None
+        self,
+        spec: FunctionSpec,
+        mode: str,
+        host: str,
+        port: int,
+        proc: subprocess.Popen[bytes],
+        container: str | None,
+        proxy: RuntimeApiProxy | None = None,
     ) -> None:
         self.spec = spec
+        self._proxy = proxy
         self.mode = mode
         self.host = host
         self.port = port
@@ -163,8 +172,12 @@ class RieInstance:
     def alive(self) -> bool:
         return self._proc.poll() is None
 
-    def invoke(self, payload: bytes, timeout_s: float | None = None) -> InvokeResult:
-        """Send one event; wait for the result. Raises InstanceError when the instance itself fails."""
+    def invoke(self, payload: bytes, timeout_s: float | None = None, trace_header: str | None = None) -> InvokeResult:
+        """Send one event; wait for the result. Raises InstanceError when the instance itself fails.
+
+        ``trace_header`` (X-Amzn-Trace-Id) reaches the function's runtime as Lambda's would."""
+        if self._proxy is not None:
+            self._proxy.trace_header = trace_header
         # RIE enforces the function timeout itself; allow a margin for the cold start on the first invoke.
         limit = timeout_s if timeout_s is not None else self.spec.timeout_s + 30
         started = time.perf_counter()
@@ -187,6 +200,8 @@ class RieInstance:
         return InvokeResult(error_type is None, body, error_type, error_message, duration)
 
     def stop(self, timeout_s: float = 10) -> None:
+        if self._proxy is not None:
+            self._proxy.stop()
         if self.container:
             subprocess.run(["docker", "rm", "-f", self.container], capture_output=True, timeout=60)
         if self._proc.poll() is None:
@@ -255,8 +270,12 @@ def start_instance(
     ]
     env = spec.lambda_env()
     container: str | None = None
+    # The runtime reaches the RIE through the trace proxy (localrun.runtimeproxy); `env` overrides the address the
+    # RIE gives its child.
+    proxy = RuntimeApiProxy((host, api_port), host)
+    via_proxy = ["env", f"AWS_LAMBDA_RUNTIME_API={proxy.address}"]
     if mode == "process":
-        cmd = [str(rie), *rie_args, python or sys.executable, "-m", "awslambdaric", spec.handler]
+        cmd = [str(rie), *rie_args, *via_proxy, python or sys.executable, "-m", "awslambdaric", spec.handler]
         # Functions keep bytecode, as on Lambda (images are built with .pyc); a developer shell's
         # PYTHONDONTWRITEBYTECODE would make every cold start recompile its imports.
         proc_env = {
@@ -296,7 +315,7 @@ def start_instance(
             cmd += ["-v", f"{host_dir}:{image_dir}:ro"]
         for key, value in env.items():
             cmd += ["-e", f"{key}={value}"]
-        cmd += [image, *rie_args, "python3", "-m", "awslambdaric", spec.handler]
+        cmd += [image, *rie_args, *via_proxy, "python3", "-m", "awslambdaric", spec.handler]
         proc = subprocess.Popen(
             cmd,
             stdout=output,
@@ -305,8 +324,9 @@ def start_instance(
             start_new_session=True,
         )
     else:
+        proxy.stop()
         raise ValueError(f"unknown mode {mode!r}: use 'docker' or 'process'")
-    instance = RieInstance(spec, mode, host, port, proc, container)
+    instance = RieInstance(spec, mode, host, port, proc, container, proxy)
     try:
         _wait_listening(host, port, proc, ready_timeout_s)
     except InstanceError:

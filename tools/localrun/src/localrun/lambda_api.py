@@ -12,6 +12,7 @@ from localrun.lambdas import MAX_SYNC_REQUEST_BYTES, Chaos, FunctionNotFoundErro
 from localrun.model import ACCOUNT_ID, REGION, EventInvokeConfig, Function
 from localrun.pool import NoFreeInstanceError
 from localrun.rewrite import Request
+from localrun.traces import TRACE_HEADER, new_trace_id, trace_id_from_header
 
 Answer = tuple[int, list[tuple[str, str]], bytes]
 LAMBDA_PATHS = ("/2015-03-31/functions", "/2019-09-25/functions")
@@ -70,12 +71,13 @@ class LambdaApi:
             )
         if kind == "DryRun":
             return 204, [("x-amzn-RequestId", str(uuid.uuid4()))], b""
+        trace = trace_id_from_header(request.header(TRACE_HEADER)) or new_trace_id()
         if kind == "Event":
-            request_id = self.control.invoke_async(fn.name, request.body, None, "Invoke (Event)")
+            request_id = self.control.invoke_async(fn.name, request.body, trace, "Invoke (Event)")
             return 202, [("x-amzn-RequestId", request_id), ("Content-Type", "application/json")], b""
         request_id = str(uuid.uuid4())
         try:
-            result = self.control.invoke(fn.name, request.body, request_id, "Invoke", wait_s=INVOKE_WAIT_S)
+            result = self.control.invoke(fn.name, request.body, trace, "Invoke", wait_s=INVOKE_WAIT_S)
         except NoFreeInstanceError:
             # Lambda throttles an invocation it has no concurrency for; the SDKs retry this error.
             return _lambda_error(429, "TooManyRequestsException", "Rate Exceeded.")

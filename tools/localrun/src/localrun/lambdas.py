@@ -23,9 +23,13 @@ from localrun.destinations import Destinations
 from localrun.journal import Journal
 from localrun.model import EventInvokeConfig, Function, Topology
 from localrun.pollers import Poller, ShadowQueuePoller, SqsEventSourcePoller
-from localrun.pool import Failure, FunctionPool, Result
+from localrun.pool import Failure, FunctionPool, InvokeInfo, Result
 from localrun.records.destination import Condition, Outcome
 from localrun.shadows import ShadowRegistry
+from localrun.traces import TraceStore, new_trace_id, trace_header
+
+# An invocation's input and output kept in its trace (the console shows more on request, up to this).
+TRACE_PAYLOAD_BYTES = 64 * 1024
 
 if TYPE_CHECKING:
     from localrun.aws import BackendClients
@@ -99,8 +103,10 @@ class LambdaControlPlane:
         clock: Clock,
         scheduler: Scheduler,
         journal: Journal,
+        traces: TraceStore | None = None,
     ) -> None:
         self.topology = topology
+        self.traces = traces or TraceStore()
         self._pools = pools
         self._backend = backend
         self.clock = clock
@@ -109,7 +115,7 @@ class LambdaControlPlane:
         self._lock = threading.Lock()
         self._invoke_configs: dict[str, EventInvokeConfig] = {}  # set at runtime through the Lambda API
         self._chaos = Chaos()
-        self._destinations = Destinations(backend, journal, self.invoke_async)
+        self._destinations = Destinations(backend, journal, self.invoke_async, self.traces)
         self._pollers: list[Poller] = []
         self._pending: dict[str, AsyncEvent] = {}  # async invocations not finished yet, by request id
         self.shadows = ShadowRegistry(backend.sqs, self._start_shadow_poller)
@@ -181,6 +187,7 @@ class LambdaControlPlane:
                 self._backend.queue_url(queue.arn),
                 self.clock,
                 self.journal,
+                self.traces,
             )
             poller.start(1 if queue.fifo else threads_per_queue)
             with self._lock:
@@ -188,7 +195,7 @@ class LambdaControlPlane:
 
     def _start_shadow_poller(self, function_name: str, queue_url: str) -> None:
         poller = ShadowQueuePoller(
-            function_name, self, self._backend.sqs, queue_url, self.shadows.subscription_arn, self.journal
+            function_name, self, self._backend.sqs, queue_url, self.shadows.subscription_arn, self.journal, self.traces
         )
         poller.start()
         with self._lock:
@@ -202,18 +209,28 @@ class LambdaControlPlane:
         for p in pollers:
             p.join(3.0)
 
-    def _run(self, fn: Function, payload: bytes, timeout_s: float, corr: str, wait_s: float | None = None) -> Result:
+    def _run(
+        self,
+        fn: Function,
+        payload: bytes,
+        timeout_s: float,
+        corr: str,
+        wait_s: float | None = None,
+        info: InvokeInfo | None = None,
+    ) -> Result:
         """One invocation on the function's pool, with fault injection when it is switched on."""
         pool = self._pools[fn.name]
         chaos = self._chaos
+        info = info or InvokeInfo()
+        info.trace_header = trace_header(corr)
         if not chaos.applies(fn):
-            return pool.invoke(payload, timeout_s, wait_s=wait_s)
+            return pool.invoke(payload, timeout_s, wait_s=wait_s, info=info)
         roll = chaos.rng.random()
         if roll < chaos.kill_rate:
             self.journal.log("chaos", f"{fn.logical_id}: killing the instance mid-invocation", corr)
-            return pool.invoke(payload, timeout_s, kill_after_s=chaos.rng.uniform(0.0, 0.05), wait_s=wait_s)
+            return pool.invoke(payload, timeout_s, kill_after_s=chaos.rng.uniform(0.0, 0.05), wait_s=wait_s, info=info)
         if roll < chaos.kill_rate + chaos.fail_rate:
-            result = pool.invoke(payload, timeout_s, wait_s=wait_s)
+            result = pool.invoke(payload, timeout_s, wait_s=wait_s, info=info)
             self.journal.log(
                 "chaos",
                 f"{fn.logical_id}: failing the invocation after the function ran "
@@ -223,7 +240,7 @@ class LambdaControlPlane:
             message = "Injected failure after the function ran"
             body = json.dumps({"errorType": "Injected.Failure", "errorMessage": message}).encode()
             return Failure(body, "Injected.Failure", message, duration_ms=result.duration_ms)
-        return pool.invoke(payload, timeout_s, wait_s=wait_s)
+        return pool.invoke(payload, timeout_s, wait_s=wait_s, info=info)
 
     # -- synchronous ----------------------------------------------------------------------------------------
     def invoke(
@@ -242,15 +259,28 @@ class LambdaControlPlane:
             self.journal.log("invoke", f"{fn.logical_id} via {via}: refused, {len(payload)} byte payload", corr)
             raise PayloadTooLargeError(len(payload))
         # RIE enforces the function timeout; the margin covers the lazy init of a cold instance.
-        result = self._run(fn, payload, timeout_s if timeout_s is not None else fn.timeout_s + 30, corr, wait_s)
+        info = InvokeInfo()
+        result = self._run(fn, payload, timeout_s if timeout_s is not None else fn.timeout_s + 30, corr, wait_s, info)
         if result.ok and len(result.body) > MAX_SYNC_RESPONSE_BYTES:
             message = f"Response payload size exceeded maximum allowed payload size ({MAX_SYNC_RESPONSE_BYTES} bytes)."
             body = json.dumps({"errorType": "Function.ResponseSizeTooLarge", "errorMessage": message}).encode()
             result = Failure(body, "Function.ResponseSizeTooLarge", message, duration_ms=result.duration_ms)
-        self._log_result(fn, result, corr, via)
+        self._log_result(fn, result, corr, via, payload=payload, cold=info.cold)
         return result
 
-    def _log_result(self, fn: Function, result: Result, corr: str, via: str, extra: str = "") -> None:
+    def _log_result(
+        self,
+        fn: Function,
+        result: Result,
+        corr: str,
+        via: str,
+        extra: str = "",
+        *,
+        payload: bytes = b"",
+        cold: bool = False,
+        attempt: int = 1,
+        attempts: int = 1,
+    ) -> None:
         message = " ".join((result.error_message or "").split())[:160]
         status = "ok" if result.ok else f"ERROR {result.error_type}: {message}"
         self.journal.log(
@@ -259,6 +289,16 @@ class LambdaControlPlane:
             corr,
             function=fn.name,
             ok=result.ok,
+            via=via,
+            cold=cold,
+            duration_ms=round(result.duration_ms, 1),
+            attempt=attempt,
+            attempts=attempts,
+            error_type=result.error_type,
+            input=payload[:TRACE_PAYLOAD_BYTES].decode(errors="replace"),
+            input_bytes=len(payload),
+            output=result.body[:TRACE_PAYLOAD_BYTES].decode(errors="replace"),
+            output_bytes=len(result.body),
         )
 
     # -- asynchronous ---------------------------------------------------------------------------------------
@@ -266,7 +306,8 @@ class LambdaControlPlane:
         """Queue an Event invocation (what Invoke with InvocationType=Event returns 202 for)."""
         fn = self.function(name_or_arn)
         request_id = str(uuid.uuid4())
-        event = AsyncEvent(fn, payload, request_id, corr or request_id[:8], self.clock.now())
+        event = AsyncEvent(fn, payload, request_id, corr or new_trace_id(), self.clock.now())
+        self.traces.link(request_id, event.corr)
         self.journal.log("async", f"{fn.logical_id} queued via {via} (request {request_id})", event.corr)
         self._queue(event)
         return request_id
@@ -294,20 +335,37 @@ class LambdaControlPlane:
         if self.clock.aws_elapsed(ev.enqueued) > cfg.max_event_age_s:
             self._finish(ev, Condition.EVENT_AGE_EXCEEDED)
             return
+        info = InvokeInfo()
         try:
-            result = self._run(ev.function, ev.payload, ev.function.timeout_s + 30, ev.corr)
+            result = self._run(ev.function, ev.payload, ev.function.timeout_s + 30, ev.corr, info=info)
         except Exception as exc:  # the pool is closing: the runner stops
             self.journal.log("async", f"{ev.function.logical_id} dropped at shutdown: {exc}", ev.corr)
             return
         ev.attempts += 1
         ev.last = result
-        self._log_result(ev.function, result, ev.corr, "async", f" attempt {ev.attempts}/{cfg.max_retries + 1}")
+        self._log_result(
+            ev.function,
+            result,
+            ev.corr,
+            "async",
+            f" attempt {ev.attempts}/{cfg.max_retries + 1}",
+            payload=ev.payload,
+            cold=info.cold,
+            attempt=ev.attempts,
+            attempts=cfg.max_retries + 1,
+        )
         if result.ok:
             self._finish(ev, Condition.SUCCESS)
         elif ev.attempts <= cfg.max_retries:
             delay = RETRY_DELAYS_S[min(ev.attempts - 1, len(RETRY_DELAYS_S) - 1)]
             scaled = self.clock.scaled(delay)
-            self.journal.log("retry", f"{ev.function.logical_id} retry in {scaled:.2f} s (AWS: {delay:.0f} s)", ev.corr)
+            self.journal.log(
+                "retry",
+                f"{ev.function.logical_id} retry in {scaled:.2f} s (AWS: {delay:.0f} s)",
+                ev.corr,
+                delay_s=scaled,
+                aws_delay_s=delay,
+            )
             self._scheduler.call_later(scaled, lambda: self._attempt(ev))
         else:
             self._finish(ev, Condition.RETRIES_EXHAUSTED)
@@ -335,4 +393,6 @@ class LambdaControlPlane:
                 message = "" if last is None else (last.error_message or last.error_type or "")
                 self._destinations.to_dlq(ev.function, ev.payload, ev.request_id, message, ev.corr)
             if not destination and not ev.function.dlq_arn:
-                self.journal.log("dropped", f"{ev.function.logical_id}: {condition}, no destination or DLQ", ev.corr)
+                self.journal.log(
+                    "dropped", f"{ev.function.logical_id}: {condition}, no destination or DLQ", ev.corr, ok=False
+                )

@@ -23,6 +23,9 @@ from localrun.clock import Clock
 from localrun.journal import Journal
 from localrun.model import Topology
 from localrun.runner import DEFAULT_POOL_MAX, Runner, rie_starter
+from localrun.traces import DEFAULT_KEEP_HOPS
+
+DEFAULT_CONSOLE_PORT = 4567
 
 if TYPE_CHECKING:
     from localrun.reload import SourceWatcher
@@ -55,6 +58,8 @@ class LaunchSettings:
     reload: bool = False  # hot reload: watch the sources and recycle the functions whose code changed
     state_dir: Path | None = None  # keep moto's state (and pending async invocations) here across restarts
     fresh: bool = False  # start with an empty state directory
+    console_port: int | None = DEFAULT_CONSOLE_PORT  # None: no console
+    trace_hops: int = DEFAULT_KEEP_HOPS
     extra_args: tuple[str, ...] = field(default=(), compare=False)  # passed through verbatim (spawn only)
 
     @property
@@ -64,6 +69,10 @@ class LaunchSettings:
     @property
     def api(self) -> str:
         return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def console(self) -> str | None:
+        return None if self.console_port is None else f"http://127.0.0.1:{self.console_port}/"
 
     def argv(self) -> list[str]:
         args = [
@@ -86,6 +95,8 @@ class LaunchSettings:
             "--synth",
             self.synth,
         ]
+        args += ["--trace-hops", str(self.trace_hops)]
+        args += ["--no-console"] if self.console_port is None else ["--console-port", str(self.console_port)]
         if self.build_images:
             args.append("--build-images")
         if self.json_log:
@@ -248,6 +259,8 @@ class LocalTopology:
             warm=s.warm,
             mode=mode,
             state_dir=str(state_dir) if state_dir else None,
+            console_port=s.console_port,
+            trace_hops=s.trace_hops,
         )
         try:
             runner.start()

@@ -15,6 +15,7 @@ from localrun.pool import Result
 from localrun.records.payload import parse_payload
 from localrun.records.shadow import shadow_to_lambda_event
 from localrun.records.sqs import failed_message_ids, sqs_event
+from localrun.traces import TraceStore, trace_of_message
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -84,8 +85,10 @@ class SqsEventSourcePoller(Poller):
         queue_url: str,
         clock: Clock,
         journal: Journal,
+        traces: TraceStore,
     ) -> None:
         super().__init__(f"esm-{queue.logical_id}", journal)
+        self.traces = traces
         self.esm = esm
         self.queue = queue
         self.function = function
@@ -104,6 +107,7 @@ class SqsEventSourcePoller(Poller):
             VisibilityTimeout=self.queue.visibility_timeout_s,  # AWS time: nothing redelivers while in flight
             AttributeNames=["All"],
             MessageAttributeNames=["All"],
+            MessageSystemAttributeNames=["All"],
         )
         return resp.get("Messages", [])
 
@@ -136,9 +140,25 @@ class SqsEventSourcePoller(Poller):
                 self.journal.log("filtered", f"{self.queue.logical_id}: message {m['MessageId'][:8]} matched no filter")
         return kept
 
+    def _trace(self, m: MessageTypeDef) -> str:
+        attributes = {str(k): v for k, v in m.get("Attributes", {}).items()}
+        return trace_of_message(self.traces, m["MessageId"], m.get("Body", ""), attributes)
+
     def _process(self, batch: list[MessageTypeDef]) -> None:
         ids = [m["MessageId"] for m in batch]
-        corr = ids[0]
+        traces = {m["MessageId"]: self._trace(m) for m in batch}
+        corr = traces[ids[0]]
+        for m in batch:
+            receives = m.get("Attributes", {}).get("ApproximateReceiveCount", "1")
+            self.journal.log(
+                "queue",
+                f"{self.queue.logical_id} -> {self.function.logical_id}: message {m['MessageId'][:8]} "
+                f"(receive {receives}, batch of {len(batch)})",
+                traces[m["MessageId"]],
+                queue=self.queue.name,
+                message_id=m["MessageId"],
+                attempt=int(receives),
+            )
         payload = json.dumps(sqs_event(batch, self.queue.arn)).encode()
         result = self.lambdas.invoke(
             self.function.name, payload, corr, f"SQS {self.queue.logical_id} batch of {len(batch)}"
@@ -165,11 +185,30 @@ class SqsEventSourcePoller(Poller):
                     self.sqs.change_message_visibility(
                         QueueUrl=self.url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=visibility
                     )
-            self.journal.log(
-                "batch",
-                f"{self.queue.logical_id}: {len(done)} deleted, {len(failed)} back to the queue in {visibility} s",
-                corr,
-            )
+            for m in batch:
+                if m["MessageId"] not in failed:
+                    continue
+                trace = traces[m["MessageId"]]
+                count = int(m.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+                redrive = self.queue.redrive
+                if redrive is not None and count >= redrive.max_receive_count:
+                    # The next receive moves it (moto's redrive, as SQS's): the trace ends in the DLQ.
+                    self.journal.log(
+                        "dlq",
+                        f"{self.queue.logical_id}: message {m['MessageId'][:8]} failed {count} times, "
+                        f"to {redrive.dlq_arn.rsplit(':', 1)[-1]}",
+                        trace,
+                        destination=redrive.dlq_arn,
+                        ok=False,
+                    )
+                else:
+                    self.journal.log(
+                        "batch",
+                        f"{self.queue.logical_id}: message {m['MessageId'][:8]} back to the queue in {visibility} s "
+                        f"({len(done)} of the batch deleted)",
+                        trace,
+                        delay_s=visibility,
+                    )
 
 
 class ShadowQueuePoller(Poller):
@@ -183,8 +222,10 @@ class ShadowQueuePoller(Poller):
         queue_url: str,
         subscription_arn: Callable[[str, str], str | None],
         journal: Journal,
+        traces: TraceStore,
     ) -> None:
         super().__init__(f"shadow-{function_name}", journal)
+        self.traces = traces
         self.url = queue_url
         self.function_name = function_name
         self.lambdas = lambdas
@@ -211,8 +252,8 @@ class ShadowQueuePoller(Poller):
         shadow = shadow_to_lambda_event(m["Body"], lambda topic: self._subscription_arn(self.function_name, topic))
         if shadow.skip:
             return
-        corr = _corr_of(m["Body"]) or m["MessageId"]
-        self.journal.log("hop", f"{shadow.source} -> {self.function_name} (async)", corr)
+        corr = trace_of_message(self.traces, m["MessageId"], m["Body"], {})
+        self.journal.log("hop", f"{shadow.source} -> {self.function_name} (async)", corr, target=self.function_name)
         try:
             self.lambdas.invoke_async(self.function_name, shadow.payload, corr, shadow.source)
         except LookupError:
@@ -243,21 +284,6 @@ class ShadowQueuePoller(Poller):
             "dead-letter",
             f"{self.name}: message {m['MessageId'][:8]} failed {receives} times ({exc!r}); moved to {SHADOW_DLQ_NAME}",
         )
-
-
-def _corr_of(body: str) -> str | None:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return None
-    if isinstance(data, dict):
-        value = data.get("id") or data.get("MessageId")
-        if value:
-            return str(value)
-        records = data.get("Records")
-        if isinstance(records, list) and records and isinstance(records[0], dict):
-            return str(records[0].get("responseElements", {}).get("x-amz-request-id") or "") or None
-    return None
 
 
 def _event_pattern(pattern: str) -> Any:

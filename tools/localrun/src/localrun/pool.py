@@ -32,7 +32,7 @@ class Result(Protocol):
 class Instance(Protocol):
     url: str
 
-    def invoke(self, payload: bytes, timeout_s: float | None = None) -> Result: ...
+    def invoke(self, payload: bytes, timeout_s: float | None = None, trace_header: str | None = None) -> Result: ...
 
     def stop(self) -> None: ...
 
@@ -46,6 +46,14 @@ class Failure:
     error_message: str | None
     ok: bool = False
     duration_ms: float = 0.0
+
+
+@dataclass
+class InvokeInfo:
+    """What the pool tells its caller about one invocation besides the result."""
+
+    trace_header: str | None = None  # in: X-Amzn-Trace-Id for the function's runtime
+    cold: bool = False  # out: the instance was started for this invocation
 
 
 class PoolClosedError(RuntimeError):
@@ -73,10 +81,16 @@ class FunctionPool:
         # Hot reload: an instance started before the last recycle() runs old code and is never handed out again.
         self._generation = 0
         self._born: dict[int, int] = {}  # id(instance) -> the generation it was started in
+        self._used: set[int] = set()  # instances that ran an invocation (the others are cold)
+        self.busy = 0
 
     @property
     def size(self) -> int:
         return self._size
+
+    @property
+    def idle(self) -> int:
+        return len(self._idle)
 
     def warm(self, count: int = 1) -> None:
         """Start ``count`` instances now, so the first invocation is not a cold start."""
@@ -144,6 +158,7 @@ class FunctionPool:
         self._size -= 1
         self._instances.pop(id(inst), None)
         self._born.pop(id(inst), None)
+        self._used.discard(id(inst))
 
     def recycle(self) -> int:
         """Hot reload: no instance started before now serves another invocation. Idle ones stop now; busy ones
@@ -165,6 +180,7 @@ class FunctionPool:
         timeout_s: float | None = None,
         kill_after_s: float | None = None,
         wait_s: float | None = None,
+        info: InvokeInfo | None = None,
     ) -> Result:
         """Invoke on an idle instance, waiting at most ``wait_s`` for one (the wait counts against ``timeout_s``).
         ``kill_after_s`` (fault injection) stops the instance that long into the invocation and reports the crash,
@@ -176,12 +192,33 @@ class FunctionPool:
             raise
         except Exception as exc:  # the instance would not start: a cold-start failure, like Runtime.ExitError
             return Failure(_error_body("Runtime.InitError", str(exc)), "Runtime.InitError", str(exc))
+        info = info or InvokeInfo()
+        with self._cv:
+            info.cold = id(inst) not in self._used
+            self._used.add(id(inst))
+            self.busy += 1
+        try:
+            return self._invoke_on(inst, payload, timeout_s, started, kill_after_s, wait_s, info)
+        finally:
+            with self._cv:
+                self.busy -= 1
+
+    def _invoke_on(
+        self,
+        inst: Instance,
+        payload: bytes,
+        timeout_s: float | None,
+        started: float,
+        kill_after_s: float | None,
+        wait_s: float | None,
+        info: InvokeInfo,
+    ) -> Result:
         if timeout_s is not None and wait_s is not None:
             timeout_s = max(0.1, timeout_s - (time.monotonic() - started))
         if kill_after_s is not None:
             return self._invoke_and_kill(inst, payload, timeout_s, kill_after_s)
         try:
-            result = inst.invoke(payload, timeout_s)
+            result = inst.invoke(payload, timeout_s, info.trace_header)
         except Exception as exc:  # the instance died under us: discard it, report like Lambda does
             self.release(inst, healthy=False)
             message = f"RequestId: instance failed: {exc}"

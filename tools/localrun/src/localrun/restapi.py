@@ -19,6 +19,7 @@ from localrun.model import RestApi, Route
 from localrun.pool import NoFreeInstanceError
 from localrun.records.apigateway import HttpRequest, HttpResponse, gateway_error, proxy_event, proxy_response
 from localrun.routes import resolve_route
+from localrun.traces import TRACE_HEADER, new_trace_id, trace_header, trace_id_from_header
 
 INTEGRATION_TIMEOUT_S = 29.0
 MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload quota (REST APIs)
@@ -56,7 +57,7 @@ class RestGateway:
         self.server.server_close()
 
     def _authorize(
-        self, route: Route, request: HttpRequest, request_id: str
+        self, route: Route, request: HttpRequest, trace: str
     ) -> tuple[HttpResponse | None, dict[str, Any]]:
         """As API Gateway, before the function (which a refused call never reaches): (a 401, {}) for a bad token;
         (None, the request context's ``authorizer``) for a good one; (None, {}) on a public route."""
@@ -67,7 +68,7 @@ class RestGateway:
                 raise TokenRejectedError("no authorizer was given to the local REST API")
             claims = self.authorizer.claims(route, request.headers)
         except TokenRejectedError as exc:
-            self.journal.log("http", f"{request.method} {request.path}: 401 ({exc})", request_id)
+            self.journal.log("http", f"{request.method} {request.path}: 401 ({exc})", trace, ok=False)
             return unauthorized(), {}
         return None, {"authorizer": {"claims": claims}}
 
@@ -79,7 +80,16 @@ class RestGateway:
         if found.path != request.path:
             request = replace(request, path=found.path)
         request_id = str(uuid.uuid4())
-        refused, authorizer_context = self._authorize(route, request, request_id)
+        incoming = next((v for k, v in request.headers if k.lower() == TRACE_HEADER.lower()), None)
+        trace = trace_id_from_header(incoming) or new_trace_id()
+        self.journal.log(
+            "http",
+            f"{request.method} {request.path} -> {function_name}",
+            trace,
+            request_id=request_id,
+            input=request.body[:65536].decode(errors="replace"),
+        )
+        refused, authorizer_context = self._authorize(route, request, trace)
         if refused is not None:
             return refused
         event = proxy_event(
@@ -99,7 +109,7 @@ class RestGateway:
             result = self.lambdas.invoke(
                 function_name,
                 json.dumps(event).encode(),
-                request_id,
+                trace,
                 f"{request.method} {request.path}",
                 timeout_s=self.integration_timeout_s,
                 wait_s=self.integration_timeout_s,
@@ -108,10 +118,10 @@ class RestGateway:
             return gateway_error(502, "Internal server error")
         except PayloadTooLargeError as exc:
             # The event (body, base64 for binary types, and headers) is over Lambda's 6 MB: Lambda refuses it.
-            self.journal.log("http", f"{request.method} {request.path}: {exc} -> 413", request_id)
+            self.journal.log("http", f"{request.method} {request.path}: {exc} -> 413", trace, ok=False)
             return gateway_error(413, "Request Too Long")
         except NoFreeInstanceError as exc:
-            self.journal.log("http", f"{request.method} {request.path}: {exc} -> 504", request_id)
+            self.journal.log("http", f"{request.method} {request.path}: {exc} -> 504", trace, ok=False)
             return gateway_error(504, "Endpoint request timed out")
         if not result.ok:
             # Past the integration timeout API Gateway answers 504; any function error (its own timeout included)
@@ -121,8 +131,12 @@ class RestGateway:
             return gateway_error(502, "Internal server error")
         response = proxy_response(result.body)
         if response.status == 502:
-            self.journal.log("http", f"{request.method} {request.path}: malformed proxy response -> 502", request_id)
-        return HttpResponse(response.status, [*response.headers, ("x-amzn-RequestId", request_id)], response.body)
+            self.journal.log(
+                "http", f"{request.method} {request.path}: malformed proxy response -> 502", trace, ok=False
+            )
+        self.journal.log("http", f"{request.method} {request.path} <- {response.status}", trace, status=response.status)
+        headers = [*response.headers, ("x-amzn-RequestId", request_id), (TRACE_HEADER, trace_header(trace))]
+        return HttpResponse(response.status, headers, response.body)
 
 
 class _Handler(BaseHTTPRequestHandler):

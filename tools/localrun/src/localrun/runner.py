@@ -20,7 +20,9 @@ from localrun.journal import Journal
 from localrun.lambdas import LambdaControlPlane
 from localrun.model import ACCOUNT_ID, Function, Topology
 from localrun.pool import FunctionPool, Instance
+from localrun.redrive import MessageMover
 from localrun.restapi import RestGateway
+from localrun.traces import DEFAULT_KEEP_HOPS, TraceStore
 
 Starter = Callable[[Function], Instance]
 DEFAULT_POOL_MAX = 4
@@ -69,6 +71,8 @@ class Runner:
         esm_pollers: int = 2,
         mode: str = "",
         state_dir: str | None = None,
+        console_port: int | None = None,
+        trace_hops: int = DEFAULT_KEEP_HOPS,
     ) -> None:
         self.topology = topology
         self.mode = mode
@@ -89,6 +93,10 @@ class Runner:
         self.rest: RestGateway | None = None  # set by start() when the topology has a REST API
         self.timings: dict[str, float] = {}
         self._functions = {fn.name: fn for fn in topology.functions}  # the current definitions (infra changes)
+        self.console_port = console_port  # None: no console
+        self.console_url: str | None = None  # set by start() when the console runs
+        self.traces = TraceStore(trace_hops)
+        journal.add_listener(self.traces.record)
 
     def start(self) -> None:
         t0 = time.monotonic()
@@ -116,11 +124,13 @@ class Runner:
         for fn in self.topology.functions:
             self.pools[fn.name] = self._new_pool(fn)
         self._stoppers.append(self._close_pools)
+        backend = BackendClients(moto.url)
         control = LambdaControlPlane(
-            self.topology, self.pools, BackendClients(moto.url), self.clock, scheduler, self.journal
+            self.topology, self.pools, backend, self.clock, scheduler, self.journal, self.traces
         )
         self.control = control
-        gateway = Gateway((moto.host, moto.port), control, self.journal, port=self.port)
+        mover = MessageMover(self.topology, backend, self.journal, self.traces)
+        gateway = Gateway((moto.host, moto.port), control, self.journal, port=self.port, mover=mover)
         gateway.start()
         self._stoppers.append(gateway.stop)
 
@@ -153,6 +163,29 @@ class Runner:
             rest.start()
             self.rest = rest
             self._stoppers.append(rest.stop)
+        if self.console_port is not None:
+            self._start_console(control, mover, backend)
+
+    def _start_console(self, control: LambdaControlPlane, mover: MessageMover, backend: BackendClients) -> None:
+        from localrun.console.app import ConsoleContext
+        from localrun.console.server import ConsoleServer
+        from localrun.images import repo_root
+
+        ctx = ConsoleContext(
+            self.topology,
+            self.mode,
+            self.pools,
+            control,
+            self.traces,
+            mover,
+            backend,
+            EndpointClients(self.endpoint),
+            repo_root(),
+        )
+        console = ConsoleServer(ctx, self.console_port or 0)
+        console.start()
+        self.console_url = console.url
+        self._stoppers.append(console.stop)
 
     def _resume_pending_async(self, control: LambdaControlPlane) -> None:
         if not self.state_dir:
@@ -281,6 +314,8 @@ class Runner:
 
     def describe(self) -> str:
         lines = [f"local AWS endpoint  {self.endpoint}   (aws --endpoint-url {self.endpoint} ...)"]
+        if self.console_url:
+            lines.append(f"console             {self.console_url}   (topology, traces, queues and DLQs, data)")
         if self.topology.rest_apis:
             lines.append(
                 f"REST API            http://127.0.0.1:{self.api_port}   "

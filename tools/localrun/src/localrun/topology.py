@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from localrun.launch import RESTART, LaunchSettings, LocalTopology
+from localrun.launch import DEFAULT_CONSOLE_PORT, LaunchSettings, LocalTopology
 from localrun.runner import DEFAULT_POOL_MAX
+from localrun.traces import DEFAULT_KEEP_HOPS
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -32,6 +34,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--mode", choices=("auto", "docker", "process"), default="auto")
     p.add_argument("--port", type=int, default=4566, help="local AWS endpoint port")
     p.add_argument("--api-port", type=int, default=3000, help="REST API port")
+    p.add_argument(
+        "--console-port", type=int, default=DEFAULT_CONSOLE_PORT, help="the console's port on 127.0.0.1 (default 4567)"
+    )
+    p.add_argument("--no-console", action="store_true", help="do not start the console")
+    p.add_argument(
+        "--trace-hops",
+        type=int,
+        default=DEFAULT_KEEP_HOPS,
+        help=f"hops the console's trace store keeps; older ones are dropped (default {DEFAULT_KEEP_HOPS})",
+    )
     p.add_argument("--pool-max", type=int, default=DEFAULT_POOL_MAX, help="max instances per function")
     p.add_argument("--warm", type=int, default=1, help="instances started per function before READY")
     p.add_argument("--json-log", action="store_true", help="log as JSON lines")
@@ -107,6 +119,8 @@ def settings_from(args: argparse.Namespace) -> LaunchSettings:
         chaos_fail_rate=args.chaos_fail_rate,
         chaos_kill_rate=args.chaos_kill_rate,
         chaos_functions=args.chaos_functions,
+        console_port=None if args.no_console else args.console_port,
+        trace_hops=args.trace_hops,
     )
 
 

@@ -1,0 +1,104 @@
+"""What a call to the local endpoint is, for the traces: which producer or write it is, and the ids its answer
+hands back (so the consumer that later receives them continues the caller's trace). Pure: no I/O."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+# Calls that start a trace when they come without one (a user's CLI, a test, a producer outside Lambda).
+PRODUCER_ACTIONS = frozenset({"PutEvents", "SendMessage", "SendMessageBatch", "Publish", "PublishBatch", "PutObject"})
+TABLE_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"})
+_MESSAGE_ID = re.compile(rb"<MessageId>([^<]+)</MessageId>")
+
+
+@dataclass(frozen=True)
+class Call:
+    service: str  # events, sqs, sns, s3, dynamodb
+    action: str
+    target: str  # what it addresses: bus, queue URL, topic ARN, s3://bucket/key, table name(s)
+    body: dict[str, Any] = field(default_factory=dict)  # the JSON body, when the protocol is JSON
+
+    @property
+    def producer(self) -> bool:
+        return self.action in PRODUCER_ACTIONS
+
+    @property
+    def table_write(self) -> bool:
+        return self.service == "dynamodb" and self.action in TABLE_WRITES
+
+
+def classify(method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> Call | None:
+    """The call, when it is one the traces follow (producers and table writes); else None."""
+    lower = {k.lower(): v for k, v in headers}
+    target = lower.get("x-amz-target", "")
+    if target:
+        prefix, _, action = target.partition(".")
+        doc = _json(body)
+        if prefix == "AWSEvents" and action == "PutEvents":
+            buses = {str(e.get("EventBusName") or "default") for e in doc.get("Entries", [])}
+            return Call("events", action, ",".join(sorted(buses)), doc)
+        if prefix == "AmazonSQS" and action in PRODUCER_ACTIONS:
+            return Call("sqs", action, str(doc.get("QueueUrl", "")), doc)
+        if prefix.startswith("DynamoDB") and action in TABLE_WRITES:
+            return Call("dynamodb", action, ",".join(_tables(action, doc)), doc)
+        return None
+    if method == "POST" and lower.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        form = {k: v[0] for k, v in parse_qs(body.decode(errors="replace")).items()}
+        action = form.get("Action", "")
+        if action in ("Publish", "PublishBatch"):
+            return Call("sns", action, form.get("TopicArn", ""))
+        if action in ("SendMessage", "SendMessageBatch"):
+            return Call("sqs", action, form.get("QueueUrl", path))
+        return None
+    parts = urlsplit(path)
+    segments = parts.path.lstrip("/").split("/", 1)
+    if method == "PUT" and len(segments) == 2 and segments[1] and not parts.query:
+        return Call("s3", "PutObject", f"s3://{segments[0]}/{unquote(segments[1])}")
+    return None
+
+
+def answer_ids(call: Call, status: int, answer: bytes) -> list[str]:
+    """The ids AWS handed back for what the call produced."""
+    if status >= 300:
+        return []
+    if call.service == "s3":
+        return [call.target]
+    if call.service == "sns" or (call.service == "sqs" and answer.lstrip().startswith(b"<")):
+        return [m.decode() for m in _MESSAGE_ID.findall(answer)]
+    doc = _json(answer)
+    if call.service == "events":
+        return [str(e["EventId"]) for e in doc.get("Entries", []) if e.get("EventId")]
+    if call.action == "SendMessage":
+        return [str(doc["MessageId"])] if doc.get("MessageId") else []
+    if call.action == "SendMessageBatch":
+        return [str(e["MessageId"]) for e in doc.get("Successful", []) if e.get("MessageId")]
+    return []
+
+
+def describe(call: Call) -> str:
+    names = {"events": "bus", "sqs": "queue", "sns": "topic", "s3": "object", "dynamodb": "table"}
+    where = call.target.rsplit("/", 1)[-1] if call.service == "sqs" else call.target
+    return f"{call.service} {call.action} -> {names.get(call.service, '')} {where}"
+
+
+def _tables(action: str, doc: dict[str, Any]) -> list[str]:
+    if action == "BatchWriteItem":
+        return sorted(doc.get("RequestItems", {}))
+    if action == "TransactWriteItems":
+        found = {
+            str(op["TableName"]) for item in doc.get("TransactItems", []) for op in item.values() if "TableName" in op
+        }
+        return sorted(found)
+    return [str(doc.get("TableName", ""))]
+
+
+def _json(body: bytes) -> dict[str, Any]:
+    try:
+        doc = json.loads(body or b"{}")
+    except ValueError:
+        return {}
+    return doc if isinstance(doc, dict) else {}

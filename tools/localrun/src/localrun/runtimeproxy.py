@@ -1,0 +1,79 @@
+"""Carries the invocation's X-Ray header into the function, as Lambda does and the RIE does not.
+
+On Lambda the runtime API's ``/invocation/next`` answer has ``Lambda-Runtime-Trace-Id``; awslambdaric puts it in
+``_X_AMZN_TRACE_ID``, and botocore then sends it as ``X-Amzn-Trace-Id`` on every AWS call the function makes. The
+RIE ignores the header it is invoked with, so each instance's runtime talks to the RIE through this small proxy,
+which adds the header of the invocation in flight (an instance runs one invocation at a time).
+"""
+
+from __future__ import annotations
+
+import http.client
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from localrun.httpserve import read_body
+
+NEXT_SUFFIX = "/invocation/next"
+_SKIP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
+
+
+class RuntimeApiProxy:
+    def __init__(self, upstream: tuple[str, int], host: str = "127.0.0.1") -> None:
+        self.upstream = upstream
+        self.trace_header: str | None = None  # set by the instance before each invocation
+        owner = self
+
+        class Handler(_Handler):
+            proxy = owner
+
+        self.server = ThreadingHTTPServer((host, 0), Handler)
+        self.server.daemon_threads = True
+        self.address = f"{host}:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, name="runtime-proxy", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    proxy: RuntimeApiProxy
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+    def _handle(self) -> None:
+        body = read_body(self)
+        conn = http.client.HTTPConnection(*self.proxy.upstream, timeout=None)  # /next waits for an invocation
+        try:
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in _SKIP}
+            conn.request(self.command, self.path, body=body, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+            out = [(k, v) for k, v in resp.getheaders() if k.lower() not in _SKIP]
+            status = resp.status
+        except OSError:
+            self.close_connection = True
+            self.send_response_only(502)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        finally:
+            conn.close()
+        trace = self.proxy.trace_header
+        if self.path.endswith(NEXT_SUFFIX) and trace:
+            out = [(k, v) for k, v in out if k.lower() != "lambda-runtime-trace-id"]
+            out.append(("Lambda-Runtime-Trace-Id", trace))
+        self.send_response_only(status)
+        for name, value in out:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = _handle
