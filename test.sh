@@ -71,6 +71,7 @@ if [[ $fast == 1 ]]; then exit 0; fi
 
 if [[ "${CI:-}" == true ]]; then
   scripts/ensure-docker.sh
+  scripts/ensure-chromium.sh  # the console's browser tests run in the docker phase and fail without it in CI
 elif ! docker info >/dev/null 2>&1; then
   echo
   echo "=== docker: SKIPPED — no Docker engine answers. The docker and e2e tests did not run."

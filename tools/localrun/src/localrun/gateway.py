@@ -99,11 +99,10 @@ class Gateway:
         return status, headers, body
 
     def _trace_call(self, call: Call, trace: str, status: int, answer: bytes) -> None:
-        """One hop for a producer's call or a table write, its answer's ids linked, and the rules a put matched."""
+        """One hop for a producer's call or a table write, the rules a put matched, then its answer's ids linked
+        (consumers wait for the link while producer calls are in flight, so their hops come after these)."""
         traces = self.control.traces
         ids = answer_ids(call, status, answer)
-        for external_id in ids:
-            traces.link(external_id, trace)
         self.journal.log(
             "table-write" if call.table_write else "call",
             f"{describe(call)}" + ("" if status < 300 else f" -> HTTP {status}"),
@@ -122,6 +121,8 @@ class Gateway:
                     self.journal.log(
                         "rule", f"rule {rule.name} on {rule.bus_name} matched -> {targets}", trace, rule=rule.name
                     )
+        for external_id in ids:
+            traces.link(external_id, trace)
 
     def follow(self, intent: AnswerIntent, answer: bytes) -> bytes:
         match intent:

@@ -185,16 +185,18 @@ class MessageMover:
         args: dict[str, Any] = {"QueueUrl": self._clients.queue_url(destination_arn), "MessageBody": m.get("Body", "")}
         if m.get("MessageAttributes"):
             args["MessageAttributes"] = m["MessageAttributes"]
-        sent = self._sqs.send_message(**args)
+        with self._traces.producing():  # the consumer may receive it before the link: it waits for it
+            sent = self._sqs.send_message(**args)
+            self._journal.log(
+                "redrive",
+                f"message {m['MessageId'][:8]} moved to {queue_name_from_arn(destination_arn)} "
+                f"as {sent['MessageId'][:8]}",
+                trace,
+                queue=queue_name_from_arn(destination_arn),
+                message_id=sent["MessageId"],
+            )
+            self._traces.link(sent["MessageId"], trace)
         self._sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-        self._traces.link(sent["MessageId"], trace)
-        self._journal.log(
-            "redrive",
-            f"message {m['MessageId'][:8]} moved to {queue_name_from_arn(destination_arn)} as {sent['MessageId'][:8]}",
-            trace,
-            queue=queue_name_from_arn(destination_arn),
-            message_id=sent["MessageId"],
-        )
 
     def _run(self, task: MoveTask, url: str, destination: str) -> None:
         try:
