@@ -204,16 +204,17 @@ class MessageMover:
                 batch = self._receive(url, visibility_s=60)
                 if not batch:
                     break
-                take = batch[: task.to_move - task.moved]
-                for m in take:
+                moved = 0
+                for m in batch[: task.to_move - task.moved]:
+                    if task.status != TaskStatus.RUNNING:  # cancelled mid-batch
+                        break
                     self._move(m, url, destination)
                     task.moved += 1
+                    moved += 1
                     if task.rate:
                         time.sleep(1.0 / task.rate)
-                for m in batch[len(take) :]:  # past the count at the start: left where they are
-                    self._sqs.change_message_visibility(
-                        QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0
-                    )
+                for m in batch[moved:]:  # not moved (past the count at the start, or cancelled): left in place
+                    self._release(url, m)
         except Exception as exc:
             task.status, task.failure = TaskStatus.FAILED, repr(exc)[:500]
             self._journal.log("redrive", f"move task {task.handle[:8]} failed: {exc!r}")
