@@ -20,6 +20,7 @@ class FakeResult:
     error_type: str | None = None
     error_message: str | None = None
     duration_ms: float = 0.0
+    logs: tuple[str, ...] = ()
 
 
 Behaviour = Callable[[Function, Any], Any]

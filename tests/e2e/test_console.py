@@ -174,6 +174,7 @@ def test_checkout_trace_follows_the_order_to_its_table(local_topology: TopologyU
     # the hops in causal order (an invocation's hop is recorded when it ends, after the writes it made)
     assert put < rule < queued < ordering and queued < write, hops
     assert "ok" in hops[ordering]
+    assert any(h.startswith("log lines (") for h in hops[ordering:]), "the ordering run's own log lines are kept"
     _shot(browser, "trace-checkout")
 
 

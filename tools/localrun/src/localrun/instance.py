@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Mapping
@@ -88,6 +89,7 @@ class InvokeResult:
     error_type: str | None
     error_message: str | None
     duration_ms: float
+    logs: tuple[str, ...] = ()  # the lines the function (and Lambda's START/END/REPORT) printed for this invoke
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
@@ -158,9 +160,11 @@ class RieInstance:
         proc: subprocess.Popen[bytes],
         container: str | None,
         proxy: RuntimeApiProxy | None = None,
+        tap: LogTap | None = None,
     ) -> None:
         self.spec = spec
         self._proxy = proxy
+        self._tap = tap
         self.mode = mode
         self.host = host
         self.port = port
@@ -178,6 +182,8 @@ class RieInstance:
         ``trace_header`` (X-Amzn-Trace-Id) reaches the function's runtime as Lambda's would."""
         if self._proxy is not None:
             self._proxy.trace_header = trace_header
+        if self._tap is not None:
+            self._tap.begin()
         # RIE enforces the function timeout itself; allow a margin for the cold start on the first invoke.
         limit = timeout_s if timeout_s is not None else self.spec.timeout_s + 30
         started = time.perf_counter()
@@ -197,7 +203,8 @@ class RieInstance:
         if status >= 500 or (status >= 400 and not body):
             raise InstanceError(f"{self.spec.name}: RIE answered HTTP {status}: {body[:300]!r}")
         error_type, error_message = _parse_error(body, header)
-        return InvokeResult(error_type is None, body, error_type, error_message, duration)
+        logs = self._tap.end() if self._tap is not None else ()
+        return InvokeResult(error_type is None, body, error_type, error_message, duration, logs)
 
     def stop(self, timeout_s: float = 10) -> None:
         if self._proxy is not None:
@@ -239,6 +246,53 @@ def _wait_listening(host: str, port: int, proc: subprocess.Popen[bytes], timeout
         except OSError:
             time.sleep(0.05)
     raise InstanceError(f"RIE did not listen on {host}:{port} within {timeout_s:.0f} s")
+
+
+class LogTap:
+    """Reads an instance's output, passes every line on (to ``sink``, default stdout) and keeps the lines printed
+    during the invocation in flight (an instance runs one at a time) for the console's traces."""
+
+    MAX_LINES = 200
+    MAX_CHARS = 2000
+    END_WAIT_S = 0.2  # Lambda's END/REPORT lines may trail the response a little
+
+    def __init__(self, stream: IO[bytes], sink: int | IO[Any] | None) -> None:
+        self._sink = sink
+        self._lock = threading.Lock()
+        self._lines: list[str] | None = None
+        self._ended = threading.Event()
+        threading.Thread(target=self._pump, args=(stream,), name="instance-output", daemon=True).start()
+
+    def _pump(self, stream: IO[bytes]) -> None:
+        for raw in stream:
+            line = raw.decode(errors="replace")
+            self._pass_on(line)
+            with self._lock:
+                if self._lines is not None and len(self._lines) < self.MAX_LINES:
+                    self._lines.append(line.rstrip("\n")[: self.MAX_CHARS])
+                if line.startswith(("END RequestId", "REPORT RequestId")):
+                    self._ended.set()
+
+    def _pass_on(self, line: str) -> None:
+        sink = self._sink
+        if isinstance(sink, int):  # subprocess.DEVNULL
+            return
+        try:
+            (sink or sys.stdout).write(line)
+            (sink or sys.stdout).flush()
+        except (ValueError, OSError):  # closed at shutdown
+            pass
+
+    def begin(self) -> None:
+        with self._lock:
+            self._lines = []
+            self._ended.clear()
+
+    def end(self) -> tuple[str, ...]:
+        self._ended.wait(self.END_WAIT_S)
+        with self._lock:
+            lines, self._lines = self._lines or [], None
+        return tuple(lines)
 
 
 def start_instance(
@@ -284,8 +338,8 @@ def start_instance(
         proc = subprocess.Popen(
             cmd,
             env=proc_env,
-            stdout=output,
-            stderr=subprocess.STDOUT if output else None,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
@@ -318,15 +372,16 @@ def start_instance(
         cmd += [image, *rie_args, *via_proxy, "python3", "-m", "awslambdaric", spec.handler]
         proc = subprocess.Popen(
             cmd,
-            stdout=output,
-            stderr=subprocess.STDOUT if output else None,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
     else:
         proxy.stop()
         raise ValueError(f"unknown mode {mode!r}: use 'docker' or 'process'")
-    instance = RieInstance(spec, mode, host, port, proc, container, proxy)
+    assert proc.stdout is not None
+    instance = RieInstance(spec, mode, host, port, proc, container, proxy, LogTap(proc.stdout, output))
     try:
         _wait_listening(host, port, proc, ready_timeout_s)
     except InstanceError:

@@ -10,8 +10,8 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
-# Fields kept for the console's traces (localrun.traces), not printed: an invocation's input and output.
-DETAIL_FIELDS = frozenset({"input", "output"})
+# Fields kept for the console's traces (localrun.traces), not printed: an invocation's input, output and logs.
+DETAIL_FIELDS = frozenset({"input", "output", "logs"})
 Listener = Callable[[Mapping[str, Any]], None]
 
 

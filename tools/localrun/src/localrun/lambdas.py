@@ -239,7 +239,7 @@ class LambdaControlPlane:
             )
             message = "Injected failure after the function ran"
             body = json.dumps({"errorType": "Injected.Failure", "errorMessage": message}).encode()
-            return Failure(body, "Injected.Failure", message, duration_ms=result.duration_ms)
+            return Failure(body, "Injected.Failure", message, duration_ms=result.duration_ms, logs=result.logs)
         return pool.invoke(payload, timeout_s, wait_s=wait_s, info=info)
 
     # -- synchronous ----------------------------------------------------------------------------------------
@@ -264,7 +264,9 @@ class LambdaControlPlane:
         if result.ok and len(result.body) > MAX_SYNC_RESPONSE_BYTES:
             message = f"Response payload size exceeded maximum allowed payload size ({MAX_SYNC_RESPONSE_BYTES} bytes)."
             body = json.dumps({"errorType": "Function.ResponseSizeTooLarge", "errorMessage": message}).encode()
-            result = Failure(body, "Function.ResponseSizeTooLarge", message, duration_ms=result.duration_ms)
+            result = Failure(
+                body, "Function.ResponseSizeTooLarge", message, duration_ms=result.duration_ms, logs=result.logs
+            )
         self._log_result(fn, result, corr, via, payload=payload, cold=info.cold)
         return result
 
@@ -299,6 +301,7 @@ class LambdaControlPlane:
             input_bytes=len(payload),
             output=result.body[:TRACE_PAYLOAD_BYTES].decode(errors="replace"),
             output_bytes=len(result.body),
+            logs=list(result.logs),
         )
 
     # -- asynchronous ---------------------------------------------------------------------------------------

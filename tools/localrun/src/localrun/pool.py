@@ -28,6 +28,9 @@ class Result(Protocol):
     @property
     def duration_ms(self) -> float: ...
 
+    @property
+    def logs(self) -> tuple[str, ...]: ...
+
 
 class Instance(Protocol):
     url: str
@@ -46,6 +49,7 @@ class Failure:
     error_message: str | None
     ok: bool = False
     duration_ms: float = 0.0
+    logs: tuple[str, ...] = ()
 
 
 @dataclass
@@ -279,7 +283,11 @@ def normalise(result: Result) -> Result:
     if result.ok and _TIMED_OUT.match(result.body.strip()):
         message = result.body.strip().decode()
         return Failure(
-            _error_body("Sandbox.Timedout", message), "Sandbox.Timedout", message, duration_ms=result.duration_ms
+            _error_body("Sandbox.Timedout", message),
+            "Sandbox.Timedout",
+            message,
+            duration_ms=result.duration_ms,
+            logs=result.logs,
         )
     return result
 

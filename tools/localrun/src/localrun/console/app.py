@@ -706,6 +706,9 @@ class _Console:
                 label = f"{part}" + (f" ({size} bytes)" if size else "")
                 more = url("traces", trace, "hops", str(h.seq), part)
                 out.append(f"<details><summary>{e(label)}</summary>{pre(str(text), more_href=more)}</details>")
+        logs = h.fields.get("logs")
+        if logs:
+            out.append(f"<details><summary>log lines ({len(logs)})</summary>{pre(chr(10).join(logs))}</details>")
         for key in ("cause", "destination", "rule", "error_type"):
             if h.fields.get(key):
                 out.append(f"<div>{e(key)}: <code>{e(h.fields[key])}</code></div>")
