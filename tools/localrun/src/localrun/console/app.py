@@ -22,6 +22,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from localrun.console.html import badge, dl, e, link, page, pre, table, url
+from localrun.drawing import render_svg
 from localrun.model import ACCOUNT_ID, Function, Queue, Topology, function_name_from_arn
 from localrun.traces import Hop, TraceStatus, TraceStore, new_trace_id
 
@@ -62,6 +63,7 @@ def create_app(ctx: ConsoleContext) -> Starlette:
     c = _Console(ctx)
     routes = [
         Route("/", c.topology_page),
+        Route("/topology.svg", c.topology_svg),
         Route("/functions/{name}", c.function_page),
         Route("/functions/{name}/invoke", c.invoke, methods=["POST"]),
         Route("/buses/{name}", c.bus_page),
@@ -128,6 +130,9 @@ class _Console:
         return link(url("functions", name), name)
 
     # -- topology -------------------------------------------------------------------------------------------
+    def topology_svg(self, _request: Request) -> Response:
+        return Response(render_svg(self.t), media_type="image/svg+xml")
+
     def topology_page(self, _request: Request) -> HTMLResponse:
         t = self.t
         parts = [
@@ -136,6 +141,9 @@ class _Console:
             "<h2>Functions</h2>",
             f'<div hx-get="/?part=functions" hx-trigger="live, every 5s" hx-select="#functions" '
             f'hx-swap="outerHTML" data-live>{self._functions_table()}</div>',
+            "<details><summary>The picture (also <code>python -m localrun.diagram</code>)</summary>"
+            '<p><a href="/topology.svg"><img src="/topology.svg" alt="The topology: every element and its edges" '
+            'style="max-width:100%"></a></p></details>',
         ]
         if t.rest_apis:
             rows = [
