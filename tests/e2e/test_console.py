@@ -98,12 +98,9 @@ def _shot(driver: Any, name: str) -> Path:
     return path
 
 
-def _api(topology: TopologyUnderTest, method: str, path: str, body: Any = None) -> tuple[int, Any, str]:
-    """A call to the REST API: (status, JSON body, trace id from X-Amzn-Trace-Id)."""
-    headers = {"Content-Type": "application/json"}
-    token = getattr(topology, "token", None)  # the e-commerce API may ask for a Cognito token
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
+def _api(topology: TopologyUnderTest, method: str, path: str, body: Any, token: str) -> tuple[int, Any, str]:
+    """A call to the REST API with a Cognito ID token: (status, JSON body, trace id from X-Amzn-Trace-Id)."""
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(f"{topology.api}{path}", data=data, method=method, headers=headers)
     try:
@@ -134,14 +131,16 @@ def test_topology_shows_every_function(local_topology: TopologyUnderTest, browse
 def test_checkout_trace_follows_the_order_to_its_table(local_topology: TopologyUnderTest, browser: Any) -> None:
     local_topology.require("EcommerceStack")
     run = uuid.uuid4().hex[:8]
+    buyer = f"tracer{run}"
+    admin = local_topology.token(f"admin{run}", admin=True, pool="EcommerceStack")
+    user = local_topology.token(buyer, pool="EcommerceStack")
     # GIVEN a basket with a product
     status, product, _ = _api(
-        local_topology, "POST", "/product", {"name": f"Lamp {run}", "price": "4.00", "category": "Home"}
+        local_topology, "POST", "/product", {"name": f"Lamp {run}", "price": "4.00", "category": "Home"}, admin
     )
     assert status == 201, product
-    buyer = f"tracer{run}"
     basket = {"userName": buyer, "items": [{"productId": product["id"], "quantity": 1}]}
-    assert _api(local_topology, "POST", "/basket", basket)[0] == 200
+    assert _api(local_topology, "POST", "/basket", basket, user)[0] == 200
     # WHEN it is checked out through the API
     checkout = {
         "userName": buyer,
@@ -151,7 +150,7 @@ def test_checkout_trace_follows_the_order_to_its_table(local_topology: TopologyU
         "address": "1 Way",
         "paymentMethod": "card",
     }
-    status, accepted, trace = _api(local_topology, "POST", "/basket/checkout", checkout)
+    status, accepted, trace = _api(local_topology, "POST", "/basket/checkout", checkout, user)
     assert status == 202, accepted
     assert len(trace) == 24, "the API answers with the request's X-Amzn-Trace-Id"
     # THEN the trace list finds it by its id, and its page shows every hop to the order's write

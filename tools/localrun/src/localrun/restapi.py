@@ -56,9 +56,7 @@ class RestGateway:
         self.server.shutdown()
         self.server.server_close()
 
-    def _authorize(
-        self, route: Route, request: HttpRequest, trace: str
-    ) -> tuple[HttpResponse | None, dict[str, Any]]:
+    def _authorize(self, route: Route, request: HttpRequest, trace: str) -> tuple[HttpResponse | None, dict[str, Any]]:
         """As API Gateway, before the function (which a refused call never reaches): (a 401, {}) for a bad token;
         (None, the request context's ``authorizer``) for a good one; (None, {}) on a public route."""
         if route.authorizer is None:
