@@ -140,7 +140,7 @@ class _Console:
             f"{link('/traces', 'Traces')} follow one request or event through every hop.</p>",
             "<h2>Functions</h2>",
             f'<div hx-get="/?part=functions" hx-trigger="live, every 5s" hx-select="#functions" '
-            f'hx-swap="outerHTML" data-live>{self._functions_table()}</div>',
+            f'hx-swap="innerHTML" data-live>{self._functions_table()}</div>',
             "<details><summary>The picture (also <code>python -m localrun.diagram</code>)</summary>"
             '<p><a href="/topology.svg"><img src="/topology.svg" alt="The topology: every element and its edges" '
             'style="max-width:100%"></a></p></details>',

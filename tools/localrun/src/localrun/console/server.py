@@ -12,7 +12,10 @@ from localrun.console.app import ConsoleContext, create_app
 
 class ConsoleServer:
     def __init__(self, ctx: ConsoleContext, port: int, host: str = "127.0.0.1") -> None:
-        config = uvicorn.Config(create_app(ctx), host=host, port=port, log_level="warning", lifespan="off")
+        # Open event streams must not hold up a stop: they are closed after a short grace.
+        config = uvicorn.Config(
+            create_app(ctx), host=host, port=port, log_level="warning", lifespan="off", timeout_graceful_shutdown=2
+        )
         self.server = uvicorn.Server(config)
         self.url = f"http://{host}:{port}/"
         self._thread = threading.Thread(target=self.server.run, name="console", daemon=True)
