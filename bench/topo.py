@@ -58,6 +58,7 @@ def topology(stacks: list[str], mode: str, time_scale: float, api_port: int | No
         time_scale=time_scale,
         port=free_port(),
         api_port=api_port or free_port(),
+        console_port=None,  # the figures are the runner's; a user's own ./runlocally.sh may hold :4567
     )
     print(f"  starting {','.join(stacks)} (synth into {workdir}) ...", flush=True)
     started = time.monotonic()

@@ -56,3 +56,11 @@ def test_settings_are_the_cli_options() -> None:
     assert argv[argv.index("--stacks") + 1] == "A,B"
     assert argv[argv.index("--port") + 1] == "1" and argv[argv.index("--api-port") + 1] == "2"
     assert "--build-images" in argv
+
+
+def test_the_console_options_round_trip_through_the_cli() -> None:
+    from localrun.topology import parse_args, settings_from
+
+    for settings in (LaunchSettings(console_port=4999, trace_hops=20_000), LaunchSettings(console_port=None)):
+        assert settings_from(parse_args(settings.argv())) == settings
+    assert LaunchSettings().console == "http://127.0.0.1:4567/"
