@@ -404,7 +404,12 @@ class _Console:
         u = self.ctx.backend.queue_url(q.arn)
         attrs = sqs.get_queue_attributes(QueueUrl=u, AttributeNames=QUEUE_ATTRIBUTES)["Attributes"]
         out: dict[str, str] = {str(k): str(v) for k, v in attrs.items()}
-        out["oldest"] = self._oldest_age(q) if int(out.get("ApproximateNumberOfMessages", "0")) else "-"
+        if not int(out.get("ApproximateNumberOfMessages", "0")):
+            out["oldest"] = "-"
+        elif q.redrive is not None:  # a peek is a receive: it would count towards maxReceiveCount
+            out["oldest"] = "n/a (has a redrive policy)"
+        else:
+            out["oldest"] = self._oldest_age(q)
         return out
 
     def _oldest_age(self, q: Queue) -> str:
@@ -491,7 +496,7 @@ class _Console:
                 ]
             )
         ]
-        if self._is_dlq(q):
+        if self._is_dlq(q) and q.redrive is None:  # listing is receiving: never on a queue that dead-letters
             parts.append(self._dlq_section(q, sources))
         parts.append(
             f'<h2>Send a message</h2><form method="post" action="{url("queues", q.name, "send")}">'
