@@ -18,8 +18,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from localrun.launch import RESTART, LaunchSettings, LocalTopology
-from localrun.launch import DEFAULT_CONSOLE_PORT, LaunchSettings, LocalTopology
+from localrun.launch import DEFAULT_CONSOLE_PORT, RESTART, LaunchSettings, LocalTopology
 from localrun.runner import DEFAULT_POOL_MAX
 from localrun.traces import DEFAULT_KEEP_HOPS
 
