@@ -81,8 +81,7 @@ def test_products_baskets_and_a_dead_lettered_message_survive_a_restart(tmp_path
     with spawn(_settings(tmp_path, state), tmp_path / "second.log", ready_timeout_s=900) as second:
         # THEN the product, the basket and the dead-lettered message are all still there
         assert _call(second.api, "GET", f"/product/{product['id']}") == (200, product)
-        # (user pools are provisioned afresh at each start: the shopper signs in again)
-        shopper = _outside(second).token(f"u{run}", pool="EcommerceStack")
+        # (with the user pool and its users: the token issued before the restart is still good)
         status, basket_again = _call(second.api, "GET", f"/basket/u{run}", token=shopper)
         assert status == 200 and basket_again["items"] == saved_basket["items"], basket_again
         sqs = _outside(second).client("sqs")

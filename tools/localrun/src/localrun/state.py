@@ -31,7 +31,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-PERSISTED_SERVICES = ("dynamodb", "s3", "sqs", "sns", "events")
+# cognito-idp too: a restart must not sign every local user out (a new pool would have a new issuer).
+PERSISTED_SERVICES = ("dynamodb", "s3", "sqs", "sns", "events", "cognito-idp")
 SNAPSHOT = "moto.pickle"
 PENDING_ASYNC = "async-pending.json"
 _LOCK = type(threading.Lock())
@@ -39,9 +40,14 @@ _RLOCK = type(threading.RLock())
 
 
 class _Pickler(pickle.Pickler):
-    """Locks and conditions are saved as new, unlocked ones (nothing holds them in a fresh process)."""
+    """Locks and conditions are saved as new, unlocked ones (nothing holds them in a fresh process); a user pool's
+    signing key (a joserfc key around a cryptography object, which does not pickle) as its JWK dict."""
 
     def reducer_override(self, obj: Any) -> Any:
+        from joserfc.jwk import RSAKey
+
+        if isinstance(obj, RSAKey):
+            return RSAKey.import_key, (obj.as_dict(private=True),)
         if isinstance(obj, _LOCK):
             return threading.Lock, ()
         if isinstance(obj, _RLOCK):
