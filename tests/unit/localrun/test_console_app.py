@@ -14,9 +14,10 @@ from starlette.testclient import TestClient
 FN = Function("S", "Fn", "S-Fn", "arn:aws:lambda:us-east-1:000000000000:function:S-Fn", "svc", "svc.handler")
 
 
-def _client(store: TraceStore) -> TestClient:
+def _client(store: TraceStore, topology: list[Topology] | None = None) -> TestClient:
+    current = topology or [Topology(stacks=("S",), functions=(FN,))]
     ctx = ConsoleContext(
-        topology=Topology(stacks=("S",), functions=(FN,)),
+        current_topology=lambda: current[-1],
         mode="process",
         pools={},
         control=SimpleNamespace(),  # type: ignore[arg-type]
@@ -71,6 +72,18 @@ def test_the_topology_lists_the_functions_and_the_picture() -> None:
     assert page.status_code == 200 and "S-Fn" in page.text and 'lang="en"' in page.text
     assert client.get("/topology.svg").headers["content-type"].startswith("image/svg+xml")
     assert client.get("/static/htmx.min.js").status_code == 200
+
+
+def test_the_topology_follows_the_runners_model_after_an_infra_change() -> None:
+    # GIVEN a console started on a topology of one function
+    models = [Topology(stacks=("S",), functions=(FN,))]
+    client = _client(_store(), models)
+    assert "S-Added" not in client.get("/").text
+    # WHEN the runner applies a saved infra change that adds a function
+    added = Function("S", "Added", "S-Added", FN.arn.replace("S-Fn", "S-Added"), "svc", "svc.handler")
+    models.append(Topology(stacks=("S",), functions=(FN, added)))
+    # THEN the console shows it without a restart
+    assert "S-Added" in client.get("/").text
 
 
 def test_the_trace_list_filters_by_status_function_and_text() -> None:

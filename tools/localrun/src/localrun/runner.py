@@ -172,7 +172,7 @@ class Runner:
         from localrun.images import repo_root
 
         ctx = ConsoleContext(
-            self.topology,
+            lambda: self.topology,
             self.mode,
             self.pools,
             control,

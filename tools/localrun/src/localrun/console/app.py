@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,7 +48,7 @@ SSE_WAIT_S = 15.0
 
 @dataclass(frozen=True)
 class ConsoleContext:
-    topology: Topology
+    current_topology: Callable[[], Topology]  # the runner's model now: infra saved while running changes it
     mode: str
     pools: Mapping[str, FunctionPool]
     control: LambdaControlPlane
@@ -110,7 +110,10 @@ def _short(arn: str) -> str:
 class _Console:
     def __init__(self, ctx: ConsoleContext) -> None:
         self.ctx = ctx
-        self.t = ctx.topology
+
+    @property
+    def t(self) -> Topology:
+        return self.ctx.current_topology()
 
     # -- links to elements ----------------------------------------------------------------------------------
     def _arn_link(self, arn: str) -> str:
