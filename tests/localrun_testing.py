@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from email.message import Message
 from typing import Any
 
 from localrun.model import Function
@@ -179,3 +182,27 @@ def watch_bus(topology: TopologyUnderTest, bus: str, name: str, pattern: dict[st
     events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(pattern or {"source": [{"prefix": ""}]}))
     events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "watch", "Arn": arn}])
     return str(url)
+
+
+def call_api(
+    api: str,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    token: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> tuple[int, Any, Message]:
+    """One JSON request to the local REST API at ``api`` (with a Cognito ID token when given): status, JSON body
+    (None when empty) and the response headers (looked up in any case); an error status is an answer, not raised."""
+    data = None if body is None else json.dumps(body).encode()
+    sent = {"Content-Type": "application/json", **(headers or {})}
+    if token is not None:
+        sent["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(f"{api}{path}", data=data, method=method, headers=sent)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 - loopback
+            raw, status, got = resp.read(), resp.status, resp.headers
+    except urllib.error.HTTPError as err:
+        raw, status, got = err.read(), err.code, err.headers
+    return status, json.loads(raw) if raw else None, got

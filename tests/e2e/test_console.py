@@ -11,15 +11,13 @@ import json
 import os
 import shutil
 import tempfile
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from localrun_testing import TopologyUnderTest, wait_for
+from localrun_testing import TopologyUnderTest, call_api, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker, pytest.mark.browser]
 REPO = Path(__file__).resolve().parents[2]
@@ -100,16 +98,10 @@ def _shot(driver: Any, name: str) -> Path:
 
 def _api(topology: TopologyUnderTest, method: str, path: str, body: Any, token: str) -> tuple[int, Any, str]:
     """A call to the REST API with a Cognito ID token: (status, JSON body, trace id from X-Amzn-Trace-Id)."""
-    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(f"{topology.api}{path}", data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 - loopback
-            raw, status, trace = resp.read(), resp.status, resp.headers.get("X-Amzn-Trace-Id", "")
-    except urllib.error.HTTPError as err:
-        raw, status, trace = err.read(), err.code, err.headers.get("X-Amzn-Trace-Id", "")
+    status, answer, headers = call_api(topology.api, method, path, body, token=token)
+    trace = headers.get("X-Amzn-Trace-Id", "")
     root = trace.split(";")[0].rsplit("-", 1)[-1]
-    return status, json.loads(raw) if raw else None, root
+    return status, answer, root
 
 
 def _take_back(sqs: Any, url: str, mine: Any, timeout: float = 120.0) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +15,7 @@ from typing import Any
 
 import jwt
 import pytest
-from localrun_testing import TopologyUnderTest, wait_for
+from localrun_testing import TopologyUnderTest, call_api, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker]
 STACK = "EcommerceStack"
@@ -31,18 +29,8 @@ def call(
     token: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> tuple[int, Any]:
-    data = None if body is None else json.dumps(body).encode()
-    sent = {"Content-Type": "application/json", **(headers or {})}
-    if token is not None:
-        sent["Authorization"] = f"Bearer {token}"
-    req = urllib.request.Request(f"{topology.api}{path}", data=data, method=method, headers=sent)
-    try:
-        with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 - loopback
-            raw = resp.read()
-            return resp.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as err:
-        raw = err.read()
-        return err.code, json.loads(raw) if raw else None
+    status, answer, _ = call_api(topology.api, method, path, body, token=token, headers=headers)
+    return status, answer
 
 
 def token_of(topology: TopologyUnderTest, user: str, *, admin: bool = False) -> str:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import signal
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
@@ -17,22 +15,14 @@ from typing import Any
 import pytest
 from localrun.instance import free_port
 from localrun.launch import LaunchSettings, RunningTopology, spawn
-from localrun_testing import TopologyUnderTest
+from localrun_testing import TopologyUnderTest, call_api
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def _call(api: str, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
-    data = None if body is None else json.dumps(body).encode()
-    headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
-    req = urllib.request.Request(f"{api}{path}", data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 - loopback
-            raw = resp.read()
-            return resp.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as err:
-        raw = err.read()
-        return err.code, json.loads(raw) if raw else None
+    status, answer, _ = call_api(api, method, path, body, token=token)
+    return status, answer
 
 
 def _settings(tmp_path: Path, state: Path, *, fresh: bool = False) -> LaunchSettings:
