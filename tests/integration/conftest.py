@@ -81,6 +81,36 @@ def atomic_dynamodb(moto_aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(DynamoDBBackend, name, serialised)
 
 
+Drain = Callable[[], list[dict[str, Any]]]
+
+
+@pytest.fixture
+def capture_events(moto_aws: None) -> Callable[[dict[str, Any]], Drain]:
+    """``capture_events(pattern)``: creates the service's bus ($EVENT_BUS_NAME) if needed, with a rule copying the
+    events matching ``pattern`` to a queue of its own; returns a function draining that queue (event envelopes)."""
+    events, sqs = aws.client("events"), aws.client("sqs")
+    made = 0
+
+    def capture(pattern: dict[str, Any]) -> Drain:
+        nonlocal made
+        made += 1
+        bus = os.environ["EVENT_BUS_NAME"]
+        if bus not in {b["Name"] for b in events.list_event_buses()["EventBuses"]}:
+            events.create_event_bus(Name=bus)
+        url = sqs.create_queue(QueueName=f"captured{made}")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events.put_rule(Name=f"capture{made}", EventBusName=bus, EventPattern=json.dumps(pattern))
+        events.put_targets(Rule=f"capture{made}", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
+
+        def drain() -> list[dict[str, Any]]:
+            got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+            return [json.loads(m["Body"]) for m in got]
+
+        return drain
+
+    return capture
+
+
 @pytest.fixture
 def make_api_event() -> Callable[..., dict[str, Any]]:
     """Build an API Gateway REST (v1) proxy event from a shipped sample, as the prod stage delivers it.

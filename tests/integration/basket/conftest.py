@@ -68,24 +68,13 @@ def tables(aws_env: None) -> dict[str, Any]:
     return {"basket": basket, "product": product, "idempotency": idempotency}
 
 
+Drain = Callable[[], list[dict[str, Any]]]
+
+
 @pytest.fixture
-def bus(aws_env: None) -> Callable[[], list[dict[str, Any]]]:
+def bus(aws_env: None, capture_events: Callable[[dict[str, Any]], Drain]) -> Drain:
     """The event bus, with a rule copying CheckoutBasket events to a queue; returns a function draining it."""
-    events = aws.client("events")
-    sqs = aws.client("sqs")
-    name = os.environ["EVENT_BUS_NAME"]
-    events.create_event_bus(Name=name)
-    queue_url = sqs.create_queue(QueueName="captured")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    pattern = {"source": ["com.swn.basket.checkoutbasket"], "detail-type": ["CheckoutBasket"]}
-    events.put_rule(Name="checkout", EventBusName=name, EventPattern=json.dumps(pattern))
-    events.put_targets(Rule="checkout", EventBusName=name, Targets=[{"Id": "q", "Arn": queue_arn}])
-
-    def drain() -> list[dict[str, Any]]:
-        got = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
-        return [json.loads(m["Body"]) for m in got]
-
-    return drain
+    return capture_events({"source": ["com.swn.basket.checkoutbasket"], "detail-type": ["CheckoutBasket"]})
 
 
 @pytest.fixture

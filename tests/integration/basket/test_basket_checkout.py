@@ -11,8 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
-from lambda_common import aws
-
 Invoke = Callable[[dict[str, Any]], tuple[int, Any, dict[str, str]]]
 Build = Callable[..., dict[str, Any]]
 PHONE = "1b8f2d3e-7c1a-4f0e-9a55-0c2d7a6b9e11"
@@ -103,7 +101,10 @@ def test_the_same_idempotency_key_gets_the_same_202_body_again(
 
 
 def test_a_failed_publish_keeps_the_basket_and_the_order_until_a_retry_sends_it(
-    invoke: Invoke, api_event: Build, tables: dict[str, Any]
+    invoke: Invoke,
+    api_event: Build,
+    tables: dict[str, Any],
+    capture_events: Callable[[dict[str, Any]], Callable[[], list[dict[str, Any]]]],
 ) -> None:
     # GIVEN no bus yet, so the publish after the claim fails
     _fill(invoke, api_event, "swn", (PHONE, 2))
@@ -116,7 +117,7 @@ def test_a_failed_publish_keeps_the_basket_and_the_order_until_a_retry_sends_it(
     body = {"userName": "swn", "items": [{"productId": CASE, "quantity": 1}]}
     assert invoke(api_event("POST", "/basket", body=body))[0] == 409
     # WHEN the bus is back and the client retries
-    drain = _capture_checkouts()
+    drain = capture_events({"detail-type": ["CheckoutBasket"]})  # creates the bus, late
     status, accepted, _ = invoke(api_event("POST", "/basket/checkout", body=_checkout("swn")))
     # THEN the pending order is the one published, once
     assert status == 202 and accepted["checkoutId"] == basket["pendingCheckoutId"]
@@ -150,23 +151,3 @@ def test_the_order_is_priced_from_the_product_table_at_checkout(
     # THEN
     assert (status, body["totalPrice"], body["items"][0]["price"]) == (202, "899.99", "899.99")
     assert bus()[0]["detail"]["data"]["items"][0]["price"] == "899.99"
-
-
-def _capture_checkouts() -> Callable[[], list[dict[str, Any]]]:
-    """Create the bus (the ``bus`` fixture's setup, late) and return its drain."""
-    import json
-    import os
-
-    events, sqs = aws.client("events"), aws.client("sqs")
-    name = os.environ["EVENT_BUS_NAME"]
-    events.create_event_bus(Name=name)
-    url = sqs.create_queue(QueueName="late")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="late", EventBusName=name, EventPattern=json.dumps({"detail-type": ["CheckoutBasket"]}))
-    events.put_targets(Rule="late", EventBusName=name, Targets=[{"Id": "q", "Arn": arn}])
-
-    def drain() -> list[dict[str, Any]]:
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-        return [json.loads(m["Body"]) for m in got]
-
-    return drain

@@ -55,23 +55,13 @@ def product_table(aws_env: None) -> Any:
     )
 
 
+Drain = Callable[[], list[dict[str, Any]]]
+
+
 @pytest.fixture
-def captured_events(aws_env: None) -> Callable[[], list[dict[str, Any]]]:
+def captured_events(aws_env: None, capture_events: Callable[[dict[str, Any]], Drain]) -> Drain:
     """The bus, with a rule copying every product event to a queue; returns a function draining that queue."""
-    events = aws.client("events")
-    sqs = aws.client("sqs")
-    bus = os.environ["EVENT_BUS_NAME"]
-    events.create_event_bus(Name=bus)
-    queue_url = sqs.create_queue(QueueName="captured")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="all", EventBusName=bus, EventPattern=json.dumps({"source": ["com.swn.product"]}))
-    events.put_targets(Rule="all", EventBusName=bus, Targets=[{"Id": "q", "Arn": queue_arn}])
-
-    def drain() -> list[dict[str, Any]]:
-        got = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
-        return [json.loads(m["Body"]) for m in got]
-
-    return drain
+    return capture_events({"source": ["com.swn.product"]})
 
 
 @pytest.fixture
