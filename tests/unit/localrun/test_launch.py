@@ -64,3 +64,15 @@ def test_the_console_options_round_trip_through_the_cli() -> None:
     for settings in (LaunchSettings(console_port=4999, trace_hops=20_000), LaunchSettings(console_port=None)):
         assert settings_from(parse_args(settings.argv())) == settings
     assert LaunchSettings().console == "http://127.0.0.1:4567/"
+
+
+@pytest.mark.parametrize("option", ["--trace-hops", "--pool-max"])
+@pytest.mark.parametrize("value", ["0", "-5", "many"])
+def test_a_count_below_one_or_not_a_number_is_refused_with_the_option_named(
+    option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from localrun.topology import parse_args
+
+    with pytest.raises(SystemExit) as exited:
+        parse_args([option, value])
+    assert exited.value.code == 2 and f"argument {option}" in capsys.readouterr().err

@@ -23,6 +23,14 @@ from localrun.runner import DEFAULT_POOL_MAX
 from localrun.traces import DEFAULT_KEEP_HOPS
 
 
+def _positive_int(text: str) -> int:
+    """An argparse type: a count that only makes sense above zero (a store of -5 hops, a pool of 0 instances)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m localrun.topology", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -39,11 +47,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-console", action="store_true", help="do not start the console")
     p.add_argument(
         "--trace-hops",
-        type=int,
+        type=_positive_int,
         default=DEFAULT_KEEP_HOPS,
         help=f"hops the console's trace store keeps; older ones are dropped (default {DEFAULT_KEEP_HOPS})",
     )
-    p.add_argument("--pool-max", type=int, default=DEFAULT_POOL_MAX, help="max instances per function")
+    p.add_argument("--pool-max", type=_positive_int, default=DEFAULT_POOL_MAX, help="max instances per function")
     p.add_argument("--warm", type=int, default=1, help="instances started per function before READY")
     p.add_argument("--json-log", action="store_true", help="log as JSON lines")
     state = p.add_mutually_exclusive_group()
