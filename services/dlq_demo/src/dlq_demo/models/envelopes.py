@@ -7,22 +7,23 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# defer_build: the SNS models' validators are built on the first SNS invocation, not at every cold start.
 
 class SnsMessage(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     message: str = Field(alias="Message")
 
 
 class SnsRecord(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     event_source: str = Field(alias="EventSource", pattern=r"^aws:sns$")
     sns: SnsMessage = Field(alias="Sns")
 
 
 class SnsEvent(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     records: list[SnsRecord] = Field(alias="Records", min_length=1)
 
