@@ -391,10 +391,29 @@ def import_ms(target: Target, env: dict[str, str], runs: int) -> list[float]:
     return values
 
 
+@dataclass
+class _Samples:
+    totals: list[float] = field(default_factory=list)
+    inits: list[float] = field(default_factory=list)
+    firsts: list[float] = field(default_factory=list)
+    warm: list[float] = field(default_factory=list)
+    imports: list[float] = field(default_factory=list)
+    note: str = ""
+    error: str = ""  # the figure could not be produced at all
+
+
+def _figure(target: Target) -> str:
+    return "floor" if target.service == "floor" else "cold"
+
+
 def run(
     sheet: Sheet, modes: list[str], runs: int, include_floor: bool, include_services: bool, label: str | None = None
 ) -> None:
-    """``label`` names the mode in the table (e.g. process+pyc) when it differs from the instance mode."""
+    """``label`` names the mode in the table (e.g. process+pyc) when it differs from the instance mode.
+
+    Runs go round-robin: run i of every function and floor before run i+1 of any, so a burst of load on a shared
+    machine lands on a function and its floor alike and the ratios between them stay fair.
+    """
     # RIE logs "INIT REPORT(durationMs: ...)" at info level; localrun runs it at "error" unless told otherwise.
     os.environ.setdefault("RIE_LOG_LEVEL", "info")
     chosen = (targets() if include_services else []) + (floor_targets() if include_floor else [])
@@ -407,38 +426,48 @@ def run(
             "AWS_SECRET_ACCESS_KEY": "test",
             "AWS_DEFAULT_REGION": REGION,
         }
-        for target in chosen:
-            figure = "floor" if target.service == "floor" else "cold"
-            for mode in modes:
+        for mode in modes:
+            shown = label or mode
+            runnable = []
+            for target in chosen:
                 if mode == "docker" and target.pythonpath and not _floor_image():
-                    sheet.add(Row.na(figure, target.key, "cold start", mode, "no product image to build the floor on"))
+                    reason = "no product image to build the floor on"
+                    sheet.add(Row.na(_figure(target), target.key, "cold start", mode, reason))
+                elif mode == "docker" and not target.pythonpath and image_tag(target.service) is None:
+                    sheet.add(Row.na(_figure(target), target.key, "cold start", mode, f"no image {target.service}"))
+                else:
+                    runnable.append(target)
+            samples = {target.key: _Samples() for target in runnable}
+            for _ in range(runs):
+                for target in runnable:
+                    got = samples[target.key]
+                    if got.error:
+                        continue
+                    warm_n = 20 if _figure(target) == "floor" else 0
+                    try:
+                        totals, inits, firsts, warm, note = cold_runs(target, endpoint, queue_url, mode, 1, warm_n)
+                    except Exception as exc:  # noqa: BLE001 - a figure that cannot be produced is reported, not fatal
+                        got.error = f"{type(exc).__name__}: {exc}"[:300]
+                        continue
+                    got.totals += totals
+                    got.inits += inits
+                    got.firsts += firsts
+                    got.warm += warm
+                    got.note = note or got.note
+                    if mode != "docker":
+                        got.imports += import_ms(target, {**env_for_import, **target.env}, 1)
+            for target in runnable:
+                figure, got = _figure(target), samples[target.key]
+                if got.error:
+                    sheet.add(Row.na(figure, target.key, "cold start", mode, got.error))
                     continue
-                if mode == "docker" and not target.pythonpath and image_tag(target.service) is None:
-                    sheet.add(Row.na(figure, target.key, "cold start", mode, f"no image {target.service}"))
-                    continue
-                warm_n = 20 if figure == "floor" else 0
-                try:
-                    totals, inits, firsts, warm, note = cold_runs(target, endpoint, queue_url, mode, runs, warm_n)
-                except Exception as exc:  # noqa: BLE001 - a figure that cannot be produced is reported, not fatal
-                    sheet.add(Row.na(figure, target.key, "cold start", mode, f"{type(exc).__name__}: {exc}"[:300]))
-                    continue
-                shown = label or mode
-                sheet.add(Row.runs(figure, target.key, "cold start", "ms", shown, totals, note))
-                sheet.add(Row.runs(figure, target.key, "init (INIT REPORT)", "ms", shown, inits))
-                sheet.add(Row.runs(figure, target.key, "first invoke", "ms", shown, firsts))
-                if warm:
-                    sheet.add(Row.dist(figure, target.key, "warm invoke via RIE", "ms", shown, warm))
-            if mode != "docker":
-                sheet.add(
-                    Row.runs(
-                        figure,
-                        target.key,
-                        "import (-X importtime)",
-                        "ms",
-                        label or "process",
-                        import_ms(target, {**env_for_import, **target.env}, runs),
-                    )
-                )
+                sheet.add(Row.runs(figure, target.key, "cold start", "ms", shown, got.totals, got.note))
+                sheet.add(Row.runs(figure, target.key, "init (INIT REPORT)", "ms", shown, got.inits))
+                sheet.add(Row.runs(figure, target.key, "first invoke", "ms", shown, got.firsts))
+                if got.warm:
+                    sheet.add(Row.dist(figure, target.key, "warm invoke via RIE", "ms", shown, got.warm))
+                if mode != "docker":
+                    sheet.add(Row.runs(figure, target.key, "import (-X importtime)", "ms", shown, got.imports))
 
 
 @dataclass(frozen=True)
