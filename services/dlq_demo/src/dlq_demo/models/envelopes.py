@@ -7,9 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# defer_build: the SNS models' validators are built on the first SNS invocation, not at every cold start.
 
 class SnsMessage(BaseModel):
+    # defer_build (all three): validators built on the first SNS invocation, not on every cold start.
     model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     message: str = Field(alias="Message")
