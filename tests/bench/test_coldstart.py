@@ -1,6 +1,12 @@
-"""Issue 13's verdict: each function's cold start against the floor doing the same AWS work, in the same mode."""
+"""bench.coldstart: the issue-13 verdict (each cold start against the floor doing the same AWS work, same mode) and
+the round-robin order of the runs."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
 
 from bench import coldstart
 from bench.coldstart import (
@@ -84,3 +90,42 @@ def test_budgets_and_markdown_carry_the_verdicts() -> None:
     assert f"| {PRODUCT} | process | 700 (690-710) | FastAPI+Mangum+DynamoDB GET | 500 (490-510) | 1.40x |" in table
     assert "<= 1.25x: MISS | FastAPI+Mangum GET | 300 (290-310) | 2.33x |" in table
     assert floor_table([]).count("\n") == 1  # header only
+
+
+def test_runs_go_round_robin_and_a_failing_function_is_reported_without_stopping_the_others(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[str] = []
+
+    @contextmanager
+    def fake_moto() -> Iterator[str]:
+        yield "http://127.0.0.1:1"
+
+    def fake_cold_runs(
+        target: coldstart.Target, endpoint: str, queue_url: str, mode: str, runs: int, warm_invokes: int = 0
+    ) -> tuple[list[float], list[float], list[float], list[float], str]:
+        assert runs == 1
+        calls.append(target.key)
+        if target.key == CHECKOUT:
+            raise RuntimeError("no RIE")
+        return [100.0], [10.0], [50.0], [1.0] * warm_invokes, ""
+
+    monkeypatch.setattr(coldstart, "moto_server", fake_moto)
+    monkeypatch.setattr(coldstart, "provision", lambda endpoint: "queue")
+    monkeypatch.setattr(coldstart, "cold_runs", fake_cold_runs)
+    monkeypatch.setattr(coldstart, "import_ms", lambda target, env, runs: [5.0] * runs)
+    sheet = Sheet()
+
+    coldstart.run(sheet, ["process"], 3, include_floor=True, include_services=True)
+
+    keys = [t.key for t in coldstart.targets() + coldstart.floor_targets()]
+    without_failed = [k for k in keys if k != CHECKOUT]
+    assert calls == keys + without_failed + without_failed  # run i of each before run i+1 of any
+    product = sheet.find("cold", PRODUCT, "cold start", "process")
+    assert product is not None and product.n == 3 and product.median == 100.0
+    imports = sheet.find("cold", PRODUCT, "import (-X importtime)", "process")
+    assert imports is not None and imports.n == 3
+    failed = sheet.find("cold", CHECKOUT, "cold start", "process")
+    assert failed is not None and failed.n == 0 and failed.note == "n/a: RuntimeError: no RIE"
+    warm = sheet.find("floor", FLOOR_RAW, "warm invoke via RIE", "process")
+    assert warm is not None and warm.n == 60
