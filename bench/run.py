@@ -19,6 +19,7 @@ from pathlib import Path
 
 from localrun.instance import docker_available
 
+from bench.coldstart import floor_table, floor_verdicts
 from bench.common import REPO, Budget, Row, Sheet, format_row, machine, markdown
 
 FIGURES = ("cold", "floor", "latency", "checkout", "inventory", "ingest", "images", "endpoint", "devloop")
@@ -67,6 +68,8 @@ def budgets(sheet: Sheet) -> None:
             row.median is not None and row.median < limit,
             f"{row.median:,.0f} ms" if row.median else "",
         )
+    # Issue 13: every mode, each function against the floor doing the same AWS work (the bare floor's ratio shown too).
+    sheet.budgets += [verdict.budget() for verdict in floor_verdicts(sheet.rows)]
     for name in ("GET /product/{id}",):
         api = sheet.find("latency", "local API c=1", name)
         raw = sheet.find("latency", "straight to RIE c=1", name)
@@ -148,6 +151,12 @@ def budgets(sheet: Sheet) -> None:
         )
 
 
+def full_markdown(sheet: Sheet) -> str:
+    """The sheet as Markdown, then (when the run has cold starts and floors) the issue-13 table of bench/README.md."""
+    verdicts = floor_verdicts(sheet.rows)
+    return markdown(sheet) + ("\n\n" + floor_table(verdicts) if verdicts else "")
+
+
 def cold_figures(sheet: Sheet, args: argparse.Namespace, figures: list[str], modes: list[str], docker: bool) -> None:
     from bench import coldstart
 
@@ -216,7 +225,7 @@ def report(files: list[Path], out: Path | None, as_markdown: bool) -> int:
     for b in sheet.budgets:
         print(f"  {b.status:<5} {b.name:<62} {b.limit:<18} {b.measured}")
     if as_markdown:
-        print("\n" + markdown(sheet))
+        print("\n" + full_markdown(sheet))
     if out:
         out.write_text(json.dumps(sheet.to_json({"merged": metas}), indent=2) + "\n")
         print(f"\nwrote {out}")
@@ -336,6 +345,6 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or RESULTS / f"{started:%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps(sheet.to_json(meta), indent=2) + "\n")
     if args.markdown:
-        print("\n" + markdown(sheet))
+        print("\n" + full_markdown(sheet))
     print(f"\nwrote {out}")
     return 0

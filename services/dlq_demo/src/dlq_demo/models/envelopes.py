@@ -9,20 +9,21 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class SnsMessage(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # defer_build (all three): validators built on the first SNS invocation, not on every cold start.
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     message: str = Field(alias="Message")
 
 
 class SnsRecord(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     event_source: str = Field(alias="EventSource", pattern=r"^aws:sns$")
     sns: SnsMessage = Field(alias="Sns")
 
 
 class SnsEvent(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     records: list[SnsRecord] = Field(alias="Records", min_length=1)
 
