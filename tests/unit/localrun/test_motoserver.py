@@ -41,10 +41,10 @@ def test_every_patch_applies_to_the_pinned_moto() -> None:
     code = (
         "from localrun import motoserver as m; "
         "print(m.patch_event_envelope(), m.patch_sqs_scans(), m.patch_sqs_locking(), m.patch_backend_lookup(), "
-        "m.patch_s3_event_sequencer(), m.patch_dynamodb_atomic_writes())"
+        "m.patch_s3_event_sequencer(), m.patch_dynamodb_atomic_writes(), m.patch_dynamodb_attribute_values())"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
-    assert out.stdout.split() == ["True"] * 6, out.stderr
+    assert out.stdout.split() == ["True"] * 7, out.stderr
 
 
 def test_sqs_counts_visibility_and_delay_are_unchanged(moto: MotoProcess) -> None:
@@ -263,3 +263,58 @@ def _alive(pid: int) -> bool:
             return stat.read().split(") ")[-1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+ANSWERS = """
+import sys, boto3
+from moto import mock_aws
+from localrun import motoserver
+if sys.argv[1] == "patched":
+    assert motoserver.patch_dynamodb_attribute_values()
+nested = {"M": {"s": {"S": "x"}, "l": {"L": [{"N": "1"}, {"M": {"b": {"B": b"\\x00\\xff"}}}, {"NULL": True}]}}}
+item = {
+    "pk": {"S": "p"}, "sk": {"N": "1"}, "empty": {"S": ""}, "num": {"N": "-1.50E+3"}, "bin": {"B": b"\\x01\\x02"},
+    "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2.5"]}, "bs": {"BS": [b"a", b"\\xfe"]}, "null": {"NULL": True},
+    "bool": {"BOOL": False}, "map": nested, "list": {"L": [nested, {"L": []}, {"M": {}}]}, "uni": {"S": "caf\\u00e9"},
+}
+with mock_aws():
+    ddb = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+    ddb.create_table(TableName="answers", BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}])
+    key = {"pk": {"S": "p"}, "sk": {"N": "1"}}
+    answers = [
+        ddb.put_item(TableName="answers", Item=item, ReturnValues="ALL_OLD"),
+        ddb.put_item(TableName="answers", Item=item, ReturnValues="ALL_OLD"),
+        ddb.get_item(TableName="answers", Key=key),
+        ddb.query(TableName="answers", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p"}}),
+        ddb.scan(TableName="answers"),
+        ddb.batch_get_item(RequestItems={"answers": {"Keys": [key]}}),
+        ddb.transact_get_items(TransactItems=[{"Get": {"TableName": "answers", "Key": key}}]),
+        ddb.update_item(TableName="answers", Key=key, UpdateExpression="SET num = num + :one, added = :m",
+                        ExpressionAttributeValues={":one": {"N": "1"}, ":m": nested}, ReturnValues="ALL_NEW"),
+    ]
+    try:
+        ddb.put_item(TableName="answers", Item=item, ConditionExpression="attribute_not_exists(pk)",
+                     ReturnValuesOnConditionCheckFailure="ALL_OLD")
+    except ddb.exceptions.ConditionalCheckFailedException as exc:
+        answers.append(exc.response.get("Item"))
+    answers.append(ddb.delete_item(TableName="answers", Key=key, ReturnValues="ALL_OLD"))
+for answer in answers:
+    if isinstance(answer, dict):
+        answer.pop("ResponseMetadata", None)
+    print(repr(answer))
+"""
+
+
+def test_dynamodb_answers_are_the_same_with_attribute_values_written_directly() -> None:
+    # GIVEN every kind of attribute value, nested, through every call that answers with items
+    answers = {
+        variant: subprocess.run(
+            [sys.executable, "-c", ANSWERS, variant], capture_output=True, text=True, timeout=120, check=True
+        ).stdout
+        for variant in ("patched", "unpatched")
+    }
+    # THEN boto3 reads the same answers whichever way moto wrote them
+    assert "caf\u00e9" in answers["unpatched"] and "\\xfe" in answers["unpatched"]
+    assert answers["patched"] == answers["unpatched"]
