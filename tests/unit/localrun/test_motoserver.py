@@ -281,7 +281,8 @@ with mock_aws():
     ddb = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
     ddb.create_table(TableName="answers", BillingMode="PAY_PER_REQUEST",
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}])
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}])
     key = {"pk": {"S": "p"}, "sk": {"N": "1"}}
     answers = [
         ddb.put_item(TableName="answers", Item=item, ReturnValues="ALL_OLD"),

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
@@ -52,14 +52,19 @@ class KeepAliveMotoHandler(MotoRequestHandler):
         environ.pop("HTTP_TRANSFER_ENCODING", None)  # the body is already de-chunked
         environ.pop("wsgi.input_terminated", None)
         started: list[tuple[str, list[tuple[str, str]]]] = []
+        written: list[bytes] = []  # what the app writes through start_response's write(), before its result
 
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> None:
+        def start_response(
+            status: str, headers: list[tuple[str, str]], _exc_info: object = None
+        ) -> Callable[[bytes], object]:
             started[:] = [(status, headers)]
+            return written.append
 
         try:
             result: Iterable[bytes] = self.server.app(environ, start_response)
             try:
-                data = b"".join(result)
+                body_out = b"".join(result)  # iterating may call write(): join what it wrote first
+                data = b"".join(written) + body_out
             finally:
                 close = getattr(result, "close", None)
                 if close is not None:

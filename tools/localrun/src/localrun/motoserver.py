@@ -36,7 +36,7 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Any
+from typing import Any, cast
 
 START_TIMEOUT_S = 60.0
 
@@ -269,10 +269,39 @@ def patch_dynamodb_atomic_writes() -> bool:
     return True
 
 
-_SCALARS = ("S", "N")
-_BINARY = "B"
-_SETS = ("SS", "NS")
-_BOOLEANS = ("NULL", "BOOL")
+def _attribute_value_json(serializer: Any, value: object) -> dict[str, Any] | None:
+    """``value`` as moto's JSON serializer writes an ``AttributeValue``, or None where that serializer must decide."""
+    if not isinstance(value, dict):
+        return None
+    out: dict[str, Any] = {}
+    for name, member in value.items():
+        if member is None:
+            continue
+        written = _attribute_member_json(serializer, name, member)
+        if written is None:
+            return None
+        out[name] = written
+    return out
+
+
+def _attribute_member_json(serializer: Any, name: str, member: Any) -> object | None:
+    if name in ("S", "N"):
+        return str(member)
+    if name in ("NULL", "BOOL"):
+        return cast(object, member)
+    if name == "B":
+        return cast(str, serializer._base64(member))
+    if name in ("SS", "NS"):
+        return [str(m) for m in member]
+    if name == "BS":
+        return [serializer._base64(m) for m in member]
+    if name == "M" and isinstance(member, dict):
+        entries = {k: _attribute_value_json(serializer, v) for k, v in member.items()}
+        return None if any(v is None for v in entries.values()) else entries
+    if name == "L" and isinstance(member, list):
+        items = [_attribute_value_json(serializer, v) for v in member]
+        return None if any(v is None for v in items) else items
+    return None  # not a member moto's model knows
 
 
 def patch_dynamodb_attribute_values() -> bool:
@@ -292,42 +321,12 @@ def patch_dynamodb_attribute_values() -> bool:
         return _skipped("dynamodb attribute values")
     generic = json_cls._serialize_type_structure
 
-    def direct(self: Any, value: dict[str, Any]) -> dict[str, Any] | None:
-        out: dict[str, Any] = {}
-        for name, member in value.items():
-            if member is None:
-                continue
-            if name in _SCALARS:
-                out[name] = str(member)
-            elif name == _BINARY:
-                out[name] = self._base64(member)
-            elif name in _SETS:
-                out[name] = [str(m) for m in member]
-            elif name == "BS":
-                out[name] = [self._base64(m) for m in member]
-            elif name in _BOOLEANS:
-                out[name] = member
-            elif name == "M" and isinstance(member, dict):
-                inner = {k: direct(self, v) if isinstance(v, dict) else None for k, v in member.items()}
-                if any(v is None for v in inner.values()):
-                    return None
-                out[name] = inner
-            elif name == "L" and isinstance(member, list):
-                items = [direct(self, v) if isinstance(v, dict) else None for v in member]
-                if any(v is None for v in items):
-                    return None
-                out[name] = items
-            else:
-                return None  # not a member moto's model knows: let the generic serializer decide
-        return out
-
     def serialize_structure(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
-        if key and shape.name == "AttributeValue" and isinstance(value, dict):
-            written = direct(self, value)
-            if written is not None:
-                serialized[self.get_serialized_name(shape, key)] = written
-                return
-        generic(self, serialized, value, shape, key)
+        written = _attribute_value_json(self, value) if key and shape.name == "AttributeValue" else None
+        if written is None:
+            generic(self, serialized, value, shape, key)
+        else:
+            serialized[self.get_serialized_name(shape, key)] = written
 
     json_cls._serialize_type_structure = serialize_structure
     return True
