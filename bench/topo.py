@@ -185,6 +185,7 @@ def raw_rie(sheet: Sheet, topo: Topo, pid: str, basket_body: dict[str, Any], req
     env = {
         "PRODUCT_TABLE_NAME": _find(tables, "product"),
         "BASKET_TABLE_NAME": _find(tables, "basket"),
+        "IDEMPOTENCY_TABLE_NAME": _find(tables, "idempotency"),  # the basket's checkout setting, required at start
         "EVENT_BUS_NAME": "bench-unused",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
     }
