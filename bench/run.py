@@ -72,6 +72,7 @@ def budgets(sheet: Sheet) -> None:
     sheet.budgets += [verdict.budget() for verdict in floor_verdicts(sheet.rows)]
     for name in ("GET /product/{id}",):
         api = sheet.find("latency", "local API c=1", name)
+        kept = sheet.find("latency", "local API c=1 keep-alive", name)
         raw = sheet.find("latency", "straight to RIE c=1", name)
         check(
             f"warm {name} via local API p50",
@@ -95,6 +96,18 @@ def budgets(sheet: Sheet) -> None:
             and api.p50 < 2 * raw.p50,
             f"{api.p50:.2f} / {raw.p50:.2f} ms = {api.p50 / raw.p50:.2f}x"
             if both and api and raw and api.p50 and raw.p50
+            else "",
+        )
+        # Issue 16: like for like, both on one kept-open connection.
+        ratio = kept.p50 / raw.p50 if kept and raw and kept.p50 and raw.p50 else None
+        check(
+            f"warm {name} local API (kept connection) vs raw RIE p50",
+            "<= 1.5x",
+            kept or raw,
+            ratio,
+            ratio is not None and ratio <= 1.5,
+            f"{kept.p50:.2f} / {raw.p50:.2f} ms = {ratio:.2f}x"
+            if kept and raw and kept.p50 and raw.p50 and ratio
             else "",
         )
     co = sheet.find("checkout", "POST checkout -> GET order", "order visible")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import subprocess
@@ -13,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+from localrun import motoserver
 from localrun.instance import free_port
 from localrun.motoserver import MotoProcess
 
@@ -38,13 +40,12 @@ def client(server: MotoProcess, service: str) -> Any:
 
 def test_every_patch_applies_to_the_pinned_moto() -> None:
     # In a fresh interpreter: the patches change moto's classes for good.
-    code = (
-        "from localrun import motoserver as m; "
-        "print(m.patch_event_envelope(), m.patch_sqs_scans(), m.patch_sqs_locking(), m.patch_backend_lookup(), "
-        "m.patch_s3_event_sequencer(), m.patch_dynamodb_atomic_writes())"
-    )
+    patches = [name for name in dir(motoserver) if name.startswith("patch_")]
+    code = f"from localrun import motoserver as m; print(*[getattr(m, p)() for p in {patches!r}])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
-    assert out.stdout.split() == ["True"] * 6, out.stderr
+    applied = inspect.getsource(motoserver.apply_patches)
+    assert [p for p in patches if f"{p}()" not in applied] == []  # each one is applied in moto's process
+    assert out.stdout.split() == ["True"] * len(patches), out.stderr
 
 
 def test_sqs_counts_visibility_and_delay_are_unchanged(moto: MotoProcess) -> None:
@@ -184,6 +185,23 @@ def test_concurrent_conditional_puts_of_one_item_let_exactly_one_win(variant: st
         assert extra == extra_winners
 
 
+PATHS = """
+import sys, jsonpath_ng.ext
+from localrun import motoserver
+if sys.argv[1] == "patched":
+    assert motoserver.patch_event_path_cache()
+first, again = jsonpath_ng.ext.parse("$.detail"), jsonpath_ng.ext.parse("$.detail")
+print(first is again, [m.value for m in again.find({"detail": {"n": 1}})] == [{"n": 1}])
+"""
+
+
+@pytest.mark.parametrize(("variant", "reused"), [("patched", "True"), ("unpatched", "False")])
+def test_event_input_paths_are_compiled_once(variant: str, reused: str) -> None:
+    # moto parses eight JSONPaths per target per event; unpatched each parse builds a new parser (the reason)
+    out = subprocess.run([sys.executable, "-c", PATHS, variant], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.split() == [reused, "True"]
+
+
 def test_events_delivered_to_targets_carry_the_account(moto: MotoProcess) -> None:
     sqs, events = client(moto, "sqs"), client(moto, "events")
     url = sqs.create_queue(QueueName=f"e{time.monotonic_ns()}")["QueueUrl"]
@@ -191,11 +209,19 @@ def test_events_delivered_to_targets_carry_the_account(moto: MotoProcess) -> Non
     events.put_rule(Name="all-test", EventPattern=json.dumps({"source": ["test.source"]}))
     events.put_targets(Rule="all-test", Targets=[{"Id": "q", "Arn": arn}])
 
-    events.put_events(Entries=[{"Source": "test.source", "DetailType": "t", "Detail": "{}"}])
+    for n in (1, 2):  # the second event is built with the paths compiled for the first (patch_event_path_cache)
+        events.put_events(Entries=[{"Source": "test.source", "DetailType": "t", "Detail": json.dumps({"n": n})}])
 
-    body = json.loads(sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2)["Messages"][0]["Body"])
-    assert body["account"] == ACCOUNT
-    assert list(body)[:5] == ["version", "id", "detail-type", "source", "account"]
+    bodies = []
+    for _ in range(10):
+        got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2, MaxNumberOfMessages=10).get("Messages", [])
+        bodies += [json.loads(m["Body"]) for m in got]
+        if len(bodies) >= 2:
+            break
+    assert sorted(b["detail"]["n"] for b in bodies) == [1, 2]
+    for body in bodies:
+        assert body["account"] == ACCOUNT
+        assert list(body)[:5] == ["version", "id", "detail-type", "source", "account"]
 
 
 def test_s3_notifications_carry_a_sequencer_growing_per_key_and_the_version(moto: MotoProcess) -> None:
@@ -263,3 +289,59 @@ def _alive(pid: int) -> bool:
             return stat.read().split(") ")[-1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+ANSWERS = """
+import sys, boto3
+from moto import mock_aws
+from localrun import motoserver
+if sys.argv[1] == "patched":
+    assert motoserver.patch_dynamodb_attribute_values()
+nested = {"M": {"s": {"S": "x"}, "l": {"L": [{"N": "1"}, {"M": {"b": {"B": b"\\x00\\xff"}}}, {"NULL": True}]}}}
+item = {
+    "pk": {"S": "p"}, "sk": {"N": "1"}, "empty": {"S": ""}, "num": {"N": "-1.50E+3"}, "bin": {"B": b"\\x01\\x02"},
+    "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2.5"]}, "bs": {"BS": [b"a", b"\\xfe"]}, "null": {"NULL": True},
+    "bool": {"BOOL": False}, "map": nested, "list": {"L": [nested, {"L": []}, {"M": {}}]}, "uni": {"S": "caf\\u00e9"},
+}
+with mock_aws():
+    ddb = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+    ddb.create_table(TableName="answers", BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}])
+    key = {"pk": {"S": "p"}, "sk": {"N": "1"}}
+    answers = [
+        ddb.put_item(TableName="answers", Item=item, ReturnValues="ALL_OLD"),
+        ddb.put_item(TableName="answers", Item=item, ReturnValues="ALL_OLD"),
+        ddb.get_item(TableName="answers", Key=key),
+        ddb.query(TableName="answers", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p"}}),
+        ddb.scan(TableName="answers"),
+        ddb.batch_get_item(RequestItems={"answers": {"Keys": [key]}}),
+        ddb.transact_get_items(TransactItems=[{"Get": {"TableName": "answers", "Key": key}}]),
+        ddb.update_item(TableName="answers", Key=key, UpdateExpression="SET num = num + :one, added = :m",
+                        ExpressionAttributeValues={":one": {"N": "1"}, ":m": nested}, ReturnValues="ALL_NEW"),
+    ]
+    try:
+        ddb.put_item(TableName="answers", Item=item, ConditionExpression="attribute_not_exists(pk)",
+                     ReturnValuesOnConditionCheckFailure="ALL_OLD")
+    except ddb.exceptions.ConditionalCheckFailedException as exc:
+        answers.append(exc.response.get("Item"))
+    answers.append(ddb.delete_item(TableName="answers", Key=key, ReturnValues="ALL_OLD"))
+for answer in answers:
+    if isinstance(answer, dict):
+        answer.pop("ResponseMetadata", None)
+    print(repr(answer))
+"""
+
+
+def test_dynamodb_answers_are_the_same_with_attribute_values_written_directly() -> None:
+    # GIVEN every kind of attribute value, nested, through every call that answers with items
+    answers = {
+        variant: subprocess.run(
+            [sys.executable, "-c", ANSWERS, variant], capture_output=True, text=True, timeout=120, check=True
+        ).stdout
+        for variant in ("patched", "unpatched")
+    }
+    # THEN boto3 reads the same answers whichever way moto wrote them
+    assert "caf\u00e9" in answers["unpatched"] and "\\xfe" in answers["unpatched"]
+    assert answers["patched"] == answers["unpatched"]

@@ -47,24 +47,45 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass
 
-    def _handle(self) -> None:
-        body = read_body(self)
-        conn = http.client.HTTPConnection(*self.proxy.upstream, timeout=None)  # /next waits for an invocation
+    _upstream: http.client.HTTPConnection | None = None
+
+    def _exchange(self, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+        """The request, sent on this runtime connection's own connection to the RIE, kept open as the runtime keeps
+        its own (a new TCP connection for each /next and /response was ~0.5 ms of every invocation)."""
+        if self._upstream is None:
+            self._upstream = http.client.HTTPConnection(*self.proxy.upstream, timeout=None)  # /next waits
+        conn = self._upstream
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in _SKIP}
         try:
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in _SKIP}
             conn.request(self.command, self.path, body=body, headers=headers)
             resp = conn.getresponse()
             data = resp.read()
-            out = [(k, v) for k, v in resp.getheaders() if k.lower() not in _SKIP]
-            status = resp.status
+        except BaseException:
+            self._close_upstream()
+            raise
+        if resp.will_close:
+            self._close_upstream()
+        return resp.status, [(k, v) for k, v in resp.getheaders() if k.lower() not in _SKIP], data
+
+    def _close_upstream(self) -> None:
+        if self._upstream is not None:
+            self._upstream.close()
+            self._upstream = None
+
+    def finish(self) -> None:
+        self._close_upstream()
+        super().finish()
+
+    def _handle(self) -> None:
+        body = read_body(self)
+        try:
+            status, out, data = self._exchange(body)
         except OSError:
             self.close_connection = True
             self.send_response_only(502)
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        finally:
-            conn.close()
         trace = self.proxy.trace_header
         if self.path.endswith(NEXT_SUFFIX) and trace:
             out = [(k, v) for k, v in out if k.lower() != "lambda-runtime-trace-id"]
