@@ -18,6 +18,8 @@ Patches applied here, each because the unpatched behaviour is wrong or unusable 
 * DynamoDB writes are serialised (:func:`patch_dynamodb_atomic_writes`): unpatched, two conditional writes to one
   item from concurrent requests could both pass their condition, so the claim behind an exactly-once checkout
   held only by luck;
+* a TransactWriteItems copies what its rollback needs, not whole tables (:func:`patch_dynamodb_transaction_copies`):
+  moto's copies made a transaction cost O(table size) under the write lock;
 * DynamoDB attribute values are written straight into JSON answers (:func:`patch_dynamodb_attribute_values`):
   moto's generic serializer spent ~75% of a 20-item Query on them;
 * S3 event records get the ``sequencer`` (and, in a versioned bucket, the ``versionId``) that S3 puts in them
