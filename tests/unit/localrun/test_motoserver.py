@@ -345,3 +345,74 @@ def test_dynamodb_answers_are_the_same_with_attribute_values_written_directly() 
     # THEN boto3 reads the same answers whichever way moto wrote them
     assert "caf\u00e9" in answers["unpatched"] and "\\xfe" in answers["unpatched"]
     assert answers["patched"] == answers["unpatched"]
+
+
+TRANSACTIONS = """
+import sys, boto3
+from moto import mock_aws
+from localrun import motoserver
+if sys.argv[1] == "patched":
+    assert motoserver.patch_dynamodb_transaction_copies()
+def table(ddb, name, ranged):
+    keys = [("pk", "HASH")] + ([("sk", "RANGE")] if ranged else [])
+    schema = [{"AttributeName": k, "KeyType": kind} for k, kind in keys]
+    attrs = [{"AttributeName": k, "AttributeType": "S"} for k, _ in keys]
+    ddb.create_table(TableName=name, KeySchema=schema, AttributeDefinitions=attrs, BillingMode="PAY_PER_REQUEST",
+                     StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+def state(ddb):
+    from moto.dynamodb.models import dynamodb_backends  # the stream's records, as moto keeps them
+    backend = dynamodb_backends["123456789012"]["us-east-1"]
+    out = []
+    for name in ("orders", "counts"):
+        items = ddb.scan(TableName=name)["Items"]
+        shard = backend.tables[name].stream_shard
+        records = [(r.record["eventName"], r.record["dynamodb"].get("Keys")) for r in shard.items]
+        out.append((name, sorted(items, key=repr), records))
+    return out
+with mock_aws():
+    ddb = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+    table(ddb, "orders", True)
+    table(ddb, "counts", False)
+    for i in range(30):
+        ddb.put_item(TableName="orders", Item={"pk": {"S": f"u{i % 3}"}, "sk": {"S": f"o{i}"}, "n": {"N": str(i)}})
+    ddb.put_item(TableName="counts", Item={"pk": {"S": "c"}, "n": {"N": "1"}, "l": {"L": [{"S": "a"}]}})
+    before = state(ddb)
+    update = {"Update": {"TableName": "counts", "Key": {"pk": {"S": "c"}},
+              "UpdateExpression": "SET n = n + :one, l = list_append(l, :b)",
+              "ExpressionAttributeValues": {":one": {"N": "1"}, ":b": {"L": [{"S": "b"}]}}}}
+    put = {"Put": {"TableName": "orders", "Item": {"pk": {"S": "u9"}, "sk": {"S": "new"}}}}
+    delete = {"Delete": {"TableName": "orders", "Key": {"pk": {"S": "u0"}, "sk": {"S": "o0"}}}}
+    failing = {"ConditionCheck": {"TableName": "orders", "Key": {"pk": {"S": "u1"}, "sk": {"S": "o1"}},
+               "ConditionExpression": "attribute_not_exists(pk)"}}
+    outcomes = []
+    for items in ([update, put, delete, failing], [update, put, {"Put": put["Put"]}]):
+        try:
+            ddb.transact_write_items(TransactItems=items)
+            outcomes.append("applied")
+        except ddb.exceptions.TransactionCanceledException as exc:
+            outcomes.append([r["Code"] for r in exc.response["CancellationReasons"]])
+        except Exception as exc:
+            outcomes.append(type(exc).__name__)
+    after_cancelled = state(ddb)
+    ddb.transact_write_items(TransactItems=[update, put, delete])
+    print(repr(outcomes))
+    print(after_cancelled == before)
+    print(repr(before))
+    print(repr(state(ddb)))
+"""
+
+
+def test_cancelled_transactions_leave_tables_and_streams_as_moto_leaves_them() -> None:
+    # GIVEN two tables with streams, a transaction that updates in place, puts and deletes, then fails a condition,
+    # another refused for naming one item twice, then one that succeeds
+    answers = {
+        variant: subprocess.run(
+            [sys.executable, "-c", TRANSACTIONS, variant], capture_output=True, text=True, timeout=120, check=True
+        ).stdout.splitlines()
+        for variant in ("patched", "unpatched")
+    }
+    # THEN the cancelled ones change nothing, items or stream records, and the last applies: as moto's own copies do
+    outcomes, unchanged, _, after = answers["patched"]
+    assert unchanged == "True"
+    assert "ConditionalCheckFailed" in outcomes and "'n': {'N': '2'}" in after and "'new'" in after
+    assert answers["patched"] == answers["unpatched"]
