@@ -7,14 +7,13 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 import threading
 from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from localrun.httpserve import BodyError, read_body
+from localrun.httpserve import BodyError, KeptConnection, read_body
 from localrun.journal import Journal
 from localrun.lambda_api import CONTROL_PATH, LAMBDA_PATHS, Answer, LambdaApi, control_api
 from localrun.lambdas import LambdaControlPlane
@@ -137,53 +136,24 @@ class Gateway:
                     self.control.shadows.record_subscription(fn, topic, arn)
                 return answer
 
-    def _connection(self) -> tuple[http.client.HTTPConnection, bool]:
-        """This thread's keep-alive connection to the backend (and whether it was used before): a new TCP connection
-        per call cost the endpoint about as much as moto's own work on a simple call."""
-        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
-        if conn is not None:
-            return conn, True
-        conn = http.client.HTTPConnection(*self.backend, timeout=120)
-        self._local.conn = conn
-        return conn, False
+    def _backend_connection(self) -> KeptConnection:
+        """This thread's keep-alive connection to the backend."""
+        conn: KeptConnection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = KeptConnection(*self.backend)
+        return conn
 
     def forward(self, method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> Answer:
-        for attempt in (1, 2):
-            conn, reused = self._connection()
-            try:
-                return self._exchange(conn, method, path, headers, body)
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                conn.close()
-                self._local.conn = None
-                if not reused or attempt == 2:  # a fresh connection failing is a real failure
-                    raise
-            except BaseException:
-                conn.close()
-                self._local.conn = None
-                raise
-        raise AssertionError("unreachable")
-
-    @staticmethod
-    def _exchange(
-        conn: http.client.HTTPConnection, method: str, path: str, headers: list[tuple[str, str]], body: bytes
-    ) -> Answer:
-        conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
-        for name, value in headers:
-            if name.lower() not in _HOP_BY_HOP:
-                conn.putheader(name, value)
-        conn.putheader("Content-Length", str(len(body)))
-        conn.endheaders(body)
-        resp = conn.getresponse()
-        data = resp.read()
-        if resp.will_close:
-            conn.close()  # the next call reconnects
+        sent = [(name, value) for name, value in headers if name.lower() not in _HOP_BY_HOP]
+        # AWS calls may be sent twice: a connection moto dropped while idle is replaced once.
+        status, answer, data = self._backend_connection().exchange(
+            method, path, sent, body, timeout=120, retry_dropped=True
+        )
         keep_length = method == "HEAD"  # a HEAD answer's Content-Length describes the object, not the body
         out = [
-            (k, v)
-            for k, v in resp.getheaders()
-            if k.lower() not in _HOP_BY_HOP or (keep_length and k.lower() == "content-length")
+            (k, v) for k, v in answer if k.lower() not in _HOP_BY_HOP or (keep_length and k.lower() == "content-length")
         ]
-        return resp.status, out, data
+        return status, out, data
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -1,8 +1,12 @@
-"""What the runner's two HTTP servers (the AWS endpoint and the REST API) share: reading a request's body."""
+"""What the runner's HTTP servers and clients share: reading a request's body; a client connection kept open."""
 
 from __future__ import annotations
 
+import http.client
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler
+
+_DROPPED = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 
 
 class BodyError(Exception):
@@ -59,3 +63,66 @@ def _read_chunks(handler: BaseHTTPRequestHandler, max_bytes: int | None) -> byte
             raise BodyError(413 if size > 0 else 400, "Request Too Long" if size > 0 else "malformed chunk size")
         chunks.append(handler.rfile.read(size))
         handler.rfile.readline()
+
+
+class KeptConnection:
+    """One HTTP/1.1 client connection kept open from request to request (one at a time): a TCP connection per
+    request cost about as much as the work behind a simple call. Any failure, or an answer saying the server closes,
+    drops it; the next request opens a new one. The caller's headers go as given (Host included, if given), with the
+    body's Content-Length; framing headers are the caller's to leave out."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self._conn: http.client.HTTPConnection | None = None
+
+    def exchange(
+        self,
+        method: str,
+        path: str,
+        headers: Sequence[tuple[str, str]],
+        body: bytes,
+        *,
+        timeout: float | None,
+        retry_dropped: bool = False,
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """(status, headers, body) of the answer. ``retry_dropped``: a reused connection the server had dropped while
+        idle is replaced once (only for requests that may be sent twice)."""
+        for attempt in (1, 2):
+            reused = self._conn is not None
+            try:
+                return self._send(method, path, headers, body, timeout)
+            except _DROPPED:
+                self.close()
+                if not (retry_dropped and reused and attempt == 1):
+                    raise
+            except BaseException:
+                self.close()
+                raise
+        raise AssertionError("unreachable")
+
+    def _send(
+        self, method: str, path: str, headers: Sequence[tuple[str, str]], body: bytes, timeout: float | None
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        conn = self._conn
+        if conn is None:
+            conn = self._conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        else:
+            conn.timeout = timeout
+            if conn.sock is not None:
+                conn.sock.settimeout(timeout)
+        has_host = any(name.lower() == "host" for name, _ in headers)
+        conn.putrequest(method, path, skip_host=has_host, skip_accept_encoding=True)
+        for name, value in headers:
+            conn.putheader(name, value)
+        conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body)
+        resp = conn.getresponse()
+        data = resp.read()
+        if resp.will_close:
+            self.close()
+        return resp.status, resp.getheaders(), data
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
