@@ -43,8 +43,8 @@ def test_every_patch_applies_to_the_pinned_moto() -> None:
     patches = [name for name in dir(motoserver) if name.startswith("patch_")]
     code = f"from localrun import motoserver as m; print(*[getattr(m, p)() for p in {patches!r}])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
-    applied = inspect.getsource(motoserver.apply_patches)
-    assert [p for p in patches if f"{p}()" not in applied] == []  # each one is applied in moto's process
+    applied = inspect.getsource(motoserver._apply_each)
+    assert [p for p in patches if f"{p}()" not in applied] == []  # apply_patches applies each one
     assert out.stdout.split() == ["True"] * len(patches), out.stderr
 
 

@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from localrun.httpserve import BodyError, KeptConnection, read_body
+from localrun.httpserve import BodyError, read_body, write_answer
 from localrun.journal import Journal
 from localrun.lambda_api import CONTROL_PATH, LAMBDA_PATHS, Answer, LambdaApi, control_api
 from localrun.lambdas import LambdaControlPlane
 from localrun.model import ACCOUNT_ID, REGION, Rule
+from localrun.motobackend import MotoBackend
 from localrun.records.calls import Call, answer_ids, classify, describe
 from localrun.redrive import MOVE_ACTIONS, MessageMover, move_task_api
 from localrun.rewrite import AnswerIntent, RecordSubscription, Request, Rewriters, ShowFunctionArns
@@ -38,7 +39,7 @@ _HOP_BY_HOP = {
 class Gateway:
     def __init__(
         self,
-        backend: tuple[str, int],
+        backend: MotoBackend,
         control: LambdaControlPlane,
         journal: Journal,
         host: str = "127.0.0.1",
@@ -51,7 +52,6 @@ class Gateway:
         self.journal = journal
         self.lambda_api = LambdaApi(control)
         self.rewriters = Rewriters.for_shadows(control.shadows.arn_for, journal)
-        self._local = threading.local()
         import moto.events.models  # noqa: F401 - the rule matcher: imported now, not on the first PutEvents
 
         gateway = self
@@ -136,19 +136,9 @@ class Gateway:
                     self.control.shadows.record_subscription(fn, topic, arn)
                 return answer
 
-    def _backend_connection(self) -> KeptConnection:
-        """This thread's keep-alive connection to the backend."""
-        conn: KeptConnection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = KeptConnection(*self.backend)
-        return conn
-
     def forward(self, method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> Answer:
         sent = [(name, value) for name, value in headers if name.lower() not in _HOP_BY_HOP]
-        # AWS calls may be sent twice: a connection moto dropped while idle is replaced once.
-        status, answer, data = self._backend_connection().exchange(
-            method, path, sent, body, timeout=120, retry_dropped=True
-        )
+        status, answer, data = self.backend.answer(method, path, sent, body)
         keep_length = method == "HEAD"  # a HEAD answer's Content-Length describes the object, not the body
         out = [
             (k, v) for k, v in answer if k.lower() not in _HOP_BY_HOP or (keep_length and k.lower() == "content-length")
@@ -159,7 +149,7 @@ class Gateway:
 class _Handler(BaseHTTPRequestHandler):
     owner: Gateway
     protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in separate writes: avoid the 40 ms delayed-ACK stall
+    disable_nagle_algorithm = True  # an answer is one write; a stall for the delayed ACK would cost 40 ms
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the journal logs what matters
         pass
@@ -169,14 +159,9 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = read_body(self)
         except BodyError as exc:
-            self.close_connection = True  # the rest of the stream is not a request
             data = json.dumps({"message": exc.message}).encode()
-            self.send_response_only(exc.status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(data)
+            headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+            write_answer(self, exc.status, headers, data, close=True)  # the rest of the stream is not a request
             return
         request = Request(self.command, self.path, list(self.headers.items()), body)
         try:
@@ -188,14 +173,9 @@ class _Handler(BaseHTTPRequestHandler):
                 [("Content-Type", "application/json")],
                 json.dumps({"message": f"local endpoint error: {exc}"}).encode(),
             )
-        self.send_response_only(status)
-        for name, value in out:
-            self.send_header(name, value)
         if not any(k.lower() == "content-length" for k, _ in out):
-            self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
+            out = [*out, ("Content-Length", str(len(data)))]
+        write_answer(self, status, out, b"" if self.command == "HEAD" else data, close=False)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _handle
 

@@ -23,9 +23,12 @@ from typing import TYPE_CHECKING
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from localrun.httpserve import BodyError, read_body
+from localrun.httpserve import BodyError, read_body, write_answer
 
 if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+    from flask import Flask
+    from moto.backends import SERVICE_NAMES
     from werkzeug.serving import BaseWSGIServer
 
 # Framing is this server's job: what moto says about it is dropped (a HEAD keeps its Content-Length: it describes
@@ -36,7 +39,7 @@ _NO_BODY = {204, 304}
 
 class KeepAliveMotoHandler(MotoRequestHandler):
     protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body are separate writes: avoid the delayed-ACK stall
+    disable_nagle_algorithm = True  # an answer is one write; a stall for the delayed ACK would cost 40 ms
 
     def run_wsgi(self) -> None:
         # parse_request has already answered an ``Expect: 100-continue`` (HTTP/1.1), so the body is on its way.
@@ -80,24 +83,30 @@ class KeepAliveMotoHandler(MotoRequestHandler):
 
     def _answer(self, code: int, headers: list[tuple[str, str]], data: bytes) -> None:
         head = self.command == "HEAD"
-        self.send_response_only(code)
-        length = None
-        for name, value in headers:
-            lname = name.lower()
-            if lname == "content-length" and head:
-                length = value
-            elif lname not in _FRAMING:
-                self.send_header(name, value)
+        out = [(name, value) for name, value in headers if name.lower() not in _FRAMING]
         if code not in _NO_BODY:
-            self.send_header("Content-Length", length if length is not None else str(len(data)))
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if not head and code not in _NO_BODY:
-            self.wfile.write(data)
+            length = next((v for k, v in headers if head and k.lower() == "content-length"), str(len(data)))
+            out.append(("Content-Length", length))
+        body = b"" if head or code in _NO_BODY else data
+        write_answer(self, code, out, body, close=self.close_connection)
 
 
-def moto_http_server(host: str, port: int) -> BaseWSGIServer:
-    """moto's app on ``host:port``; run it with ``serve_forever()``, end it with ``shutdown()``."""
-    app = DomainDispatcherApplication(create_backend_app)
+def moto_app() -> DomainDispatcherApplication:
+    """moto's WSGI application, its per-service Flask apps out of debug mode: moto turns Flask's debug mode on, which
+    builds a class on every request (Flask's form-data error helper), ~5% of a GetItem. A failure inside moto still
+    reaches the server (PROPAGATE_EXCEPTIONS), as in debug mode."""
+
+    def create_app(service: SERVICE_NAMES) -> Flask:
+        app = create_backend_app(service)
+        app.debug = False
+        app.config["PROPAGATE_EXCEPTIONS"] = True
+        return app
+
+    return DomainDispatcherApplication(create_app)
+
+
+def moto_http_server(host: str, port: int, app: WSGIApplication | None = None) -> BaseWSGIServer:
+    """moto's app (a new one unless given) on ``host:port`` (0: a free port); run it with ``serve_forever()``, end it
+    with ``shutdown()``."""
+    app = app or moto_app()
     return make_server(host, port, app, threaded=True, request_handler=KeepAliveMotoHandler)

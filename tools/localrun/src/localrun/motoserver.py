@@ -1,12 +1,12 @@
-"""moto in its own process: the backend behind the local AWS endpoint (:4566).
+"""moto's patches for a local system, and moto with them as a process of its own.
 
     python -m localrun.motoserver --port N [--account-id 000000000000]
 
-Why a process of its own: moto answers every AWS call in pure Python. In the runner's process it shared one GIL
-with the gateway, the pollers and the REST API, and during an inventory upload that one interpreter sat at ~97% of
-a core while the second core idled. As its own process it has a core to itself.
+The runner runs moto inside its own process (``localrun.motobackend``). The process here serves the bench, which
+runs functions against moto without a runner, and the tests of the patches.
 
-Patches applied here, each because the unpatched behaviour is wrong or unusable for a local system (moto 5.2):
+Patches applied by :func:`apply_patches`, each because the unpatched behaviour is wrong or unusable for a local
+system (moto 5.2):
 
 * the EventBridge envelope gets ``account``, which moto drops, and the JSONPaths moto builds it with are compiled
   once (:func:`patch_event_path_cache`), not eight times per target per event;
@@ -14,7 +14,8 @@ Patches applied here, each because the unpatched behaviour is wrong or unusable 
   queue holding 2,000 messages took ~0.5 s and a receive ~2.4 s, so a 10,000-row inventory file never drained;
 * SQS calls that rewrite a queue's messages are serialised (:func:`patch_sqs_locking`): unpatched, concurrent
   sends and deletes lost messages and brought deleted ones back;
-* the backend serving a host is looked up once, not on every request (:func:`patch_backend_lookup`);
+* the backend serving a host is looked up once, not on every request (:func:`patch_backend_lookup`), and so are a
+  response class's methods (:func:`patch_action_lookup`);
 * DynamoDB writes are serialised (:func:`patch_dynamodb_atomic_writes`): unpatched, two conditional writes to one
   item from concurrent requests could both pass their condition, so the claim behind an exactly-once checkout
   held only by luck;
@@ -191,6 +192,23 @@ def patch_backend_lookup() -> bool:
         return known[host]
 
     app_cls.get_backend_for_host = cached_lookup
+    return True
+
+
+def patch_action_lookup() -> bool:
+    """Know each response class's methods once: moto listed them with ``inspect.getmembers`` on every request, to
+    check that the action is one (~12% of a GetItem in moto's process), and a class's methods never change."""
+    import moto.core.responses as responses
+
+    listing = getattr(responses, "method_names_from_class", None)
+    if listing is None or not hasattr(responses.BaseResponse, "call_action"):
+        return _skipped("action lookup")
+
+    @functools.cache
+    def method_names(clazz: type) -> frozenset[str]:
+        return frozenset(listing(clazz))
+
+    cast("Any", responses).method_names_from_class = method_names
     return True
 
 
@@ -458,12 +476,25 @@ def _skipped(what: str) -> bool:
     return False
 
 
+_patched = threading.Lock()
+_PATCHES_APPLIED: list[bool] = []
+
+
 def apply_patches() -> None:
+    """Apply every patch, once per process (a second runner in one process must not wrap moto's methods twice)."""
+    with _patched:
+        if not _PATCHES_APPLIED:
+            _apply_each()
+            _PATCHES_APPLIED.append(True)
+
+
+def _apply_each() -> None:
     patch_event_envelope()
     patch_event_path_cache()
     patch_sqs_scans()
     patch_sqs_locking()
     patch_backend_lookup()
+    patch_action_lookup()
     patch_s3_event_sequencer()
     patch_dynamodb_transaction_copies()  # the snapshot is taken inside moto's method, so under the write lock
     patch_dynamodb_atomic_writes()
@@ -471,15 +502,13 @@ def apply_patches() -> None:
 
 
 class MotoProcess:
-    """``python -m localrun.motoserver`` as a child of the runner, answering on ``http://host:port``."""
+    """``python -m localrun.motoserver`` as a child process, answering on ``http://host:port``."""
 
-    def __init__(self, port: int, account_id: str, host: str = "127.0.0.1", state_dir: str | None = None) -> None:
+    def __init__(self, port: int, account_id: str, host: str = "127.0.0.1") -> None:
         self.host, self.port = host, port
         cmd = [sys.executable, "-m", "localrun.motoserver", "--host", host, "--port", str(port)]
-        if state_dir:
-            cmd += ["--state-dir", state_dir]
-        # A session of its own: Ctrl-C (or a signal to the runner's process group) must not take moto away while the
-        # runner is still shutting down functions that call it. The runner stops it last; if the runner dies
+        # A session of its own: Ctrl-C (or a signal to the parent's process group) must not take moto away while the
+        # parent is still shutting down functions that call it. The parent stops it last; if the parent dies
         # without doing so, moto notices it was re-parented and exits (_exit_with_parent).
         self.proc = subprocess.Popen(
             [*cmd, "--account-id", account_id], stdin=subprocess.DEVNULL, start_new_session=True
@@ -526,26 +555,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--account-id", default="000000000000", help="every call lands in this account")
-    parser.add_argument("--state-dir", help="restore moto's state from here and keep saving it (localrun.state)")
     args = parser.parse_args(argv)
 
     os.environ["MOTO_ACCOUNT_ID"] = args.account_id  # read per request by moto
     from localrun.motohttp import moto_http_server
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log; the runner's journal says what matters
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log
     apply_patches()
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
-
-    snapshotter = None
-    if args.state_dir:
-        from pathlib import Path
-
-        from localrun.state import Snapshotter, watch_requests
-
-        snapshotter = Snapshotter(Path(args.state_dir))
-        sys.stderr.write(f"localrun: {snapshotter.restore()}\n")
-        watch_requests(snapshotter)
-        snapshotter.start()
     server = moto_http_server(args.host, args.port)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
@@ -553,8 +570,6 @@ def main(argv: list[str] | None = None) -> int:
     threading.Thread(target=server.serve_forever, name="moto", daemon=True).start()
     done.wait()
     server.shutdown()
-    if snapshotter is not None:
-        snapshotter.stop()  # the last changes, after the last request
     return 0
 
 

@@ -15,7 +15,6 @@ from typing import Any
 from localrun.apply import TopologyDiff
 from localrun.aws import BackendClients, EndpointClients
 from localrun.clock import Clock, Scheduler
-from localrun.instance import free_port
 from localrun.journal import Journal
 from localrun.lambdas import LambdaControlPlane
 from localrun.model import ACCOUNT_ID, Function, Topology
@@ -109,12 +108,11 @@ class Runner:
 
     def _start(self) -> None:
         from localrun.gateway import Gateway
-        from localrun.motoserver import MotoProcess
+        from localrun.motobackend import MotoBackend
         from localrun.provision import provision
 
         t = time.monotonic()
-        # Its own process: moto is CPU-bound (see localrun.motoserver).
-        moto = MotoProcess(free_port(), ACCOUNT_ID, state_dir=self.state_dir)
+        moto = MotoBackend(ACCOUNT_ID, state_dir=self.state_dir)
         self._stoppers.append(moto.stop)
         self.timings["moto_s"] = time.monotonic() - t
 
@@ -130,7 +128,7 @@ class Runner:
         )
         self.control = control
         mover = MessageMover(self.topology, backend, self.journal, self.traces)
-        gateway = Gateway((moto.host, moto.port), control, self.journal, port=self.port, mover=mover)
+        gateway = Gateway(moto, control, self.journal, port=self.port, mover=mover)
         gateway.start()
         self._stoppers.append(gateway.stop)
 

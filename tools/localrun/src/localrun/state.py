@@ -1,4 +1,4 @@
-"""Local state that survives a restart or a crash: snapshots of moto's backends, taken inside moto's process.
+"""Local state that survives a restart or a crash: snapshots of moto's backends, taken in the runner's process.
 
 moto keeps everything in memory and has no persistence of its own. Two designs were possible:
 
@@ -14,7 +14,9 @@ moto keeps everything in memory and has no persistence of its own. Two designs w
 This module takes the second. moto's objects hold locks, which pickle cannot copy: they are saved as fresh locks.
 A snapshot is taken at most once a second after a request that may have changed something (anything but GET and
 HEAD), and once more when moto stops; it is written to a temporary file and renamed, so a crash leaves the
-previous snapshot whole. What a crash can lose is the last second.
+previous snapshot whole. What a crash can lose is the last second. Pickling holds the interpreter, which moto
+shares with the runner: when a snapshot takes long (a large table), the next waits ten times as long, so saving
+never takes more than a tenth of the runner's time.
 """
 
 from __future__ import annotations
@@ -25,11 +27,15 @@ import os
 import pickle
 import sys
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 # cognito-idp too: a restart must not sign every local user out (a new pool would have a new issuer).
 PERSISTED_SERVICES = ("dynamodb", "s3", "sqs", "sns", "events", "cognito-idp")
@@ -97,6 +103,7 @@ class Snapshotter:
         self._stop = threading.Event()
         self._save_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="localrun-state", daemon=True)
+        self._last_save_s = 0.0
         self.saves = 0
 
     def restore(self) -> str:
@@ -120,11 +127,12 @@ class Snapshotter:
         self._thread.start()
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
+        while not self._stop.wait(max(self.interval_s, 10 * self._last_save_s)):
             if self._dirty.is_set():
                 self.save()
 
     def save(self) -> None:
+        started = time.monotonic()
         with self._save_lock:
             self._dirty.clear()
             for _ in range(5):  # a request may change a dict while it is pickled: try again
@@ -145,6 +153,7 @@ class Snapshotter:
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)
             self.saves += 1
+        self._last_save_s = time.monotonic() - started
 
     def stop(self) -> None:
         self._stop.set()
@@ -152,18 +161,17 @@ class Snapshotter:
         self.save()
 
 
-def watch_requests(snapshotter: Snapshotter) -> None:
-    """Mark the state changed on every request that may change it (moto's WSGI dispatcher sees them all)."""
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+class WatchedApp:
+    """moto's WSGI app, marking the state changed on every request that may change it."""
 
-    original = DomainDispatcherApplication.__call__
+    def __init__(self, app: WSGIApplication, snapshotter: Snapshotter) -> None:
+        self.app = app
+        self.snapshotter = snapshotter
 
-    def call(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
-            snapshotter.changed()
-        return original(self, environ, start_response)
-
-    DomainDispatcherApplication.__call__ = call  # type: ignore[method-assign]
+            self.snapshotter.changed()
+        return self.app(environ, start_response)
 
 
 # -- async invocations pending at a stop (the runner's, not moto's) ---------------------------------------------
