@@ -4,11 +4,13 @@ moto's own server would have seen."""
 from __future__ import annotations
 
 import http.client
+import os
 import threading
 from collections.abc import Iterable, Iterator
 
+import boto3
 import pytest
-from localrun.motobackend import wsgi_environ
+from localrun.motobackend import MotoBackend, wsgi_environ
 from localrun.motohttp import moto_http_server
 
 # What the app reads of a request; the rest (sockets, streams, the client's address) differs by nature.
@@ -76,3 +78,31 @@ def test_the_environ_is_the_one_motos_server_builds(
 
     assert _seen(direct) == _seen(recorder.environs[0])
     assert direct["wsgi.input"].read() == body  # type: ignore[attr-defined]
+
+
+def test_calls_land_in_the_account_without_touching_the_process_environment() -> None:
+    backend = MotoBackend("111122223333")
+    try:
+        sqs = boto3.client(
+            "sqs",
+            endpoint_url=backend.url,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        url = sqs.create_queue(QueueName="accounted")["QueueUrl"]
+        status, _, body = backend.answer(
+            "POST",
+            "/",
+            [
+                ("X-Amz-Target", "AmazonSQS.GetQueueUrl"),
+                ("Content-Type", "application/x-amz-json-1.0"),
+                ("Authorization", "AWS4-HMAC-SHA256 Credential=test/20261203/us-east-1/sqs/aws4_request, x"),
+            ],
+            b'{"QueueName": "accounted"}',
+        )
+    finally:
+        backend.stop()
+    assert url.endswith("/111122223333/accounted")  # through the backend's own port
+    assert status == 200 and b"/111122223333/accounted" in body  # handed over without HTTP
+    assert "MOTO_ACCOUNT_ID" not in os.environ  # which would reach every moto and every child of this process

@@ -416,3 +416,69 @@ def test_cancelled_transactions_leave_tables_and_streams_as_moto_leaves_them() -
     assert unchanged == "True"
     assert "ConditionalCheckFailed" in outcomes and "'n': {'N': '2'}" in after and "'new'" in after
     assert answers["patched"] == answers["unpatched"]
+
+
+ACTIONS = """
+import inspect, sys
+from unittest import mock
+from moto.dynamodb.responses import DynamoHandler
+import moto.core.responses as responses
+from localrun import motoserver
+if sys.argv[1] == "patched":
+    assert motoserver.patch_action_lookup()
+with mock.patch.object(inspect, "getmembers", wraps=inspect.getmembers) as listing:
+    names = [responses.method_names_from_class(DynamoHandler) for _ in range(3)]
+print(listing.call_count, all("get_item" in n and "not_an_action" not in n for n in names))
+"""
+
+
+@pytest.mark.parametrize(("variant", "listings"), [("patched", "1"), ("unpatched", "3")])
+def test_a_response_class_is_listed_once(variant: str, listings: str) -> None:
+    # moto lists the response class's methods to check each request's action; with the patch once per class
+    out = subprocess.run(
+        [sys.executable, "-c", ACTIONS, variant], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.split() == [listings, "True"], out.stderr
+
+
+QUEUE_ATTRIBUTES = """
+import json
+from unittest import mock
+import moto.sqs.models as sqs_models
+from localrun import motoserver
+from localrun.motoserver import _count_not_visible
+built = sqs_models.Queue.attributes.fget  # moto's own
+assert motoserver.patch_sqs_scans()
+backend = sqs_models.sqs_backends["000000000000"]["us-east-1"]
+dlq = backend.create_queue("dead")
+queues = [
+    backend.create_queue("plain"),
+    backend.create_queue("ordered.fifo", FifoQueue="true", ContentBasedDeduplication="true"),
+    backend.create_queue("secret", KmsMasterKeyId="alias/aws/sqs"),
+    backend.create_queue("guarded", Policy=json.dumps({"Version": "2012-10-17", "Statement": []})),
+    backend.create_queue("redriven", RedrivePolicy=json.dumps({"deadLetterTargetArn": dlq.queue_arn,
+                                                              "maxReceiveCount": 3})),
+]
+for q in queues:
+    backend.send_message(q.name, "hello", group_id="g" if q.fifo_queue else None)
+same = all(list(q.attributes.items()) == list(built(q).items()) for q in queues)
+counted = mock.patch.object(sqs_models.Queue, "approximate_number_of_messages_not_visible",
+                            property(mock.Mock(wraps=_count_not_visible)))
+with counted as counter:
+    backend.send_message("plain", "again")
+    scans_per_send = counter.fget.call_count
+    attrs = backend.get_queue_attributes("plain", ["ApproximateNumberOfMessages"])
+print(same, scans_per_send, attrs)
+"""
+
+
+def test_queue_attributes_are_motos_and_a_send_scans_no_queue() -> None:
+    # GIVEN queues of every kind moto builds attributes for (FIFO, KMS, policy, redrive), each holding a message
+    out = subprocess.run([sys.executable, "-c", QUEUE_ATTRIBUTES], capture_output=True, text=True, timeout=120)
+    same, scans, attrs = out.stdout.split(" ", 2)
+    # THEN each queue's attributes are what moto builds, names, order and values
+    assert same == "True", out.stderr
+    # AND sending a message counted no messages (moto counted all three kinds, per message sent)
+    assert scans == "0"
+    # AND a count asked for is still counted
+    assert attrs.strip() == "{'ApproximateNumberOfMessages': 2}"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import boto3
+from localrun import state
 from localrun.assembly import read_assembly
 from localrun.clock import Clock
 from localrun.instance import free_port
@@ -118,3 +120,24 @@ def test_an_async_retry_pending_at_a_stop_is_saved_and_resumed_with_its_attempts
         assert not (state / PENDING_ASYNC).exists()
     finally:
         second.stop()
+
+
+def test_a_slow_snapshot_makes_the_next_wait_ten_times_as_long(tmp_path: Path, monkeypatch: Any) -> None:
+    # GIVEN snapshots that take 50 ms (pickling holds the interpreter moto shares with the runner), due every 10 ms
+    def slow_dump() -> bytes:
+        time.sleep(0.05)
+        return b"snapshot"
+
+    monkeypatch.setattr(state, "dump_backends", slow_dump)
+    snapshotter = state.Snapshotter(tmp_path, interval_s=0.01)
+    snapshotter.start()
+    # WHEN the state changes all the time for a second
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline:
+        snapshotter.changed()
+        time.sleep(0.005)
+    snapshotter.stop()
+    # THEN a save starts at most every 0.5 s (ten times 50 ms) after the first, not every 10 ms (~16 saves), and the
+    # last changes are saved at the stop
+    assert 2 <= snapshotter.saves <= 4
+    assert (tmp_path / state.SNAPSHOT).read_bytes() == b"snapshot"

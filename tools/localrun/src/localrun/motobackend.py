@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import sys
 import threading
 from pathlib import Path
@@ -25,7 +24,7 @@ from localrun.motoserver import apply_patches
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from _typeshed.wsgi import WSGIApplication
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
     from localrun.state import Snapshotter
 
@@ -36,10 +35,9 @@ class MotoBackend:
     """moto's app with the runner's patches, answering calls in this process and on ``http://host:port``."""
 
     def __init__(self, account_id: str, host: str = "127.0.0.1", port: int = 0, state_dir: str | None = None) -> None:
-        os.environ["MOTO_ACCOUNT_ID"] = account_id  # read per request by moto
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log; the journal says what matters
         apply_patches()
-        self.app: WSGIApplication = moto_app()
+        self.app: WSGIApplication = InAccount(moto_app(), account_id)
         self._server = moto_http_server(host, port, self.app)
         self.host, self.port = host, self._server.server_port
         self._snapshotter: Snapshotter | None = None
@@ -88,6 +86,19 @@ class MotoBackend:
         self._server.server_close()
         if self._snapshotter is not None:
             self._snapshotter.stop()  # the last changes, after the last request
+
+
+class InAccount:
+    """moto's app with every call in ``account_id`` (moto's ``x-moto-account-id`` header), not through the process's
+    environment: ``MOTO_ACCOUNT_ID`` would reach everything else in the process and its children."""
+
+    def __init__(self, app: WSGIApplication, account_id: str) -> None:
+        self.app = app
+        self.account_id = account_id
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.account_id
+        return self.app(environ, start_response)
 
 
 def wsgi_environ(

@@ -37,6 +37,7 @@ import argparse
 import copy
 import functools
 import inspect
+import json
 import logging
 import os
 import signal
@@ -45,6 +46,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator, Mapping
 from typing import Any, cast
 
 START_TIMEOUT_S = 60.0
@@ -124,6 +126,42 @@ def _delete_message(self: Any, receipt_handle: str) -> None:
     self._messages = keep
 
 
+class _QueueAttributes(Mapping[str, Any]):
+    """A queue's attributes as moto builds them (same names, order and values), each computed when read: moto built
+    them all, three whole-queue scans for the message counts included, to read one (ContentBasedDeduplication) on
+    every message sent, so a send cost O(messages in the queue)."""
+
+    def __init__(self, queue: Any) -> None:
+        self._queue = queue
+        names = list(queue.BASE_ATTRIBUTES)
+        names += queue.FIFO_ATTRIBUTES if queue.fifo_queue else []
+        names += queue.KMS_ATTRIBUTES if queue.kms_master_key_id else []
+        names += ["Policy"] if queue.policy else []
+        names += ["RedrivePolicy"] if queue.redrive_policy else []
+        self._names = dict.fromkeys(names)
+
+    def __getitem__(self, name: str) -> Any:
+        from moto.core.utils import camelcase_to_underscores
+
+        if name not in self._names:
+            raise KeyError(name)
+        if name == "Policy" and self._queue.policy:
+            return self._queue.policy
+        if name == "RedrivePolicy" and self._queue.redrive_policy:
+            return json.dumps(self._queue.redrive_policy)
+        value = getattr(self._queue, camelcase_to_underscores(name))
+        return str(value).lower() if isinstance(value, bool) else value
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 def _within_retention(self: Any, queue_name: str, message: Any) -> bool:
     retention = int(self.get_queue(queue_name).message_retention_period)
     return bool(retention + message.sent_timestamp / 1000 > time.time())
@@ -136,7 +174,8 @@ def patch_sqs_scans() -> bool:
     queue attributes (three full scans for the approximate counts), and so does every message received (to read
     the retention period); a delete scans the queue twice, building a list per message. Here the clock is read
     once per scan, as a float from the same wall clock moto uses; receipt handles are matched without building
-    lists, a delete scans once, and the retention check reads the one attribute it needs.
+    lists, a delete scans once, the retention check reads the one attribute it needs, and a queue's attributes are
+    computed when read (:class:`_QueueAttributes`), so a send no longer scans the queue.
     """
     import moto.sqs.exceptions as sqs_exceptions
     import moto.sqs.models as sqs_models
@@ -149,7 +188,9 @@ def patch_sqs_scans() -> bool:
     queue = queue_cls("probe", region="us-east-1", account_id="000000000000")
     needs = [
         (message, ("visible_at", "delayed_until", "receipt_handle", "_old_receipt_handles", "sent_timestamp")),
-        (queue, ("_messages", "message_retention_period", "deleted_messages", "pending_messages")),
+        (queue, ("_messages", "message_retention_period", "deleted_messages", "pending_messages", "attributes")),
+        (queue, ("BASE_ATTRIBUTES", "FIFO_ATTRIBUTES", "KMS_ATTRIBUTES", "fifo_queue", "kms_master_key_id")),
+        (queue, ("policy", "redrive_policy")),
         (backend_cls, ("get_queue", "is_message_valid_based_on_retention_period")),
         (sqs_models, ("unix_time", "unix_time_millis")),
         (sqs_exceptions, ("ReceiptHandleIsInvalid",)),
@@ -167,6 +208,7 @@ def patch_sqs_scans() -> bool:
     setattr(sqs_models, "unix_time", fast_unix_time)  # noqa: B010 - not re-exported, so mypy needs setattr
     setattr(sqs_models, "unix_time_millis", fast_unix_time_millis)  # noqa: B010
     queue_cls.messages = property(_visible_messages)
+    queue_cls.attributes = property(_QueueAttributes)
     queue_cls.approximate_number_of_messages_not_visible = property(_count_not_visible)
     queue_cls.approximate_number_of_messages_delayed = property(_count_delayed)
     queue_cls.delete_message = _delete_message
