@@ -482,3 +482,25 @@ def test_queue_attributes_are_motos_and_a_send_scans_no_queue() -> None:
     assert scans == "0"
     # AND a count asked for is still counted
     assert attrs.strip() == "{'ApproximateNumberOfMessages': 2}"
+
+
+REVERT = """
+from localrun import motoserver as m
+m.apply_patches("runner")
+m.apply_patches("another runner")
+first = {}
+for owner, name, had in m._replaced:
+    first.setdefault((id(owner), name), (owner, name, had))
+m.revert_patches("runner")
+kept = bool(m._replaced)
+m.revert_patches("another runner")
+back = all(vars(owner).get(name, m._ABSENT) is had for owner, name, had in first.values())
+print(kept, back, len(first))
+"""
+
+
+def test_patches_stay_while_a_user_is_left_and_the_last_one_leaves_moto_as_it_was() -> None:
+    out = subprocess.run([sys.executable, "-c", REVERT], capture_output=True, text=True, timeout=120, check=True)
+    kept, back, replaced = out.stdout.split()
+    assert (kept, back) == ("True", "True"), out.stderr
+    assert int(replaced) >= 10  # every patch replaced something

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 from moto.core.request import PRESERVED_HEADER_NAMES_ENVIRON_KEY, should_preserve_original_header_name
 
 from localrun.motohttp import moto_app, moto_http_server
-from localrun.motoserver import apply_patches
+from localrun.motoserver import apply_patches, revert_patches
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -36,7 +36,7 @@ class MotoBackend:
 
     def __init__(self, account_id: str, host: str = "127.0.0.1", port: int = 0, state_dir: str | None = None) -> None:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log; the journal says what matters
-        apply_patches()
+        apply_patches(self)  # reverted at stop(): moto is this process's, which may go on using it (tests)
         self.app: WSGIApplication = InAccount(moto_app(), account_id)
         self._server = moto_http_server(host, port, self.app)
         self.host, self.port = host, self._server.server_port
@@ -86,6 +86,7 @@ class MotoBackend:
         self._server.server_close()
         if self._snapshotter is not None:
             self._snapshotter.stop()  # the last changes, after the last request
+        revert_patches(self)
 
 
 class InAccount:

@@ -57,13 +57,23 @@ ENVELOPE_TEMPLATE = (
 )
 
 
+_ABSENT = object()
+_replaced: list[tuple[object, str, object]] = []  # (owner, name, what it had) in the order replaced
+
+
+def _replace(owner: object, name: str, value: object) -> None:
+    """Set ``owner.name``, remembering what it had (so :func:`revert_patches` can put it back)."""
+    _replaced.append((owner, name, vars(owner).get(name, _ABSENT)))
+    setattr(owner, name, value)
+
+
 def patch_event_envelope() -> bool:
     """moto drops ``account`` from the events it delivers to targets; AWS's envelope has it, in this order."""
     from moto.events.utils import EventTemplateParser
 
     if not hasattr(EventTemplateParser, "DEFAULT_EVENT_INPUT_TEMPLATE"):
         return _skipped("event envelope")
-    EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE = ENVELOPE_TEMPLATE
+    _replace(EventTemplateParser, "DEFAULT_EVENT_INPUT_TEMPLATE", ENVELOPE_TEMPLATE)
     return True
 
 
@@ -80,7 +90,7 @@ def patch_event_path_cache() -> bool:
     parse = getattr(jsonpath_ng.ext, "parse", None)
     if parse is None or hasattr(parse, "cache_info"):
         return _skipped("event path cache")
-    jsonpath_ng.ext.parse = functools.lru_cache(maxsize=1024)(parse)  # type: ignore[attr-defined]
+    _replace(jsonpath_ng.ext, "parse", functools.lru_cache(maxsize=1024)(parse))
     return True
 
 
@@ -205,15 +215,15 @@ def patch_sqs_scans() -> bool:
         return _now_ms() if dt is None else unix_time_millis(dt)
 
     # The module's own names: moto.sqs.models imported them from moto.core.utils.
-    setattr(sqs_models, "unix_time", fast_unix_time)  # noqa: B010 - not re-exported, so mypy needs setattr
-    setattr(sqs_models, "unix_time_millis", fast_unix_time_millis)  # noqa: B010
-    queue_cls.messages = property(_visible_messages)
-    queue_cls.attributes = property(_QueueAttributes)
-    queue_cls.approximate_number_of_messages_not_visible = property(_count_not_visible)
-    queue_cls.approximate_number_of_messages_delayed = property(_count_delayed)
-    queue_cls.delete_message = _delete_message
-    message_cls.had_receipt_handle = _had_receipt_handle
-    backend_cls.is_message_valid_based_on_retention_period = _within_retention
+    _replace(sqs_models, "unix_time", fast_unix_time)
+    _replace(sqs_models, "unix_time_millis", fast_unix_time_millis)
+    _replace(queue_cls, "messages", property(_visible_messages))
+    _replace(queue_cls, "attributes", property(_QueueAttributes))
+    _replace(queue_cls, "approximate_number_of_messages_not_visible", property(_count_not_visible))
+    _replace(queue_cls, "approximate_number_of_messages_delayed", property(_count_delayed))
+    _replace(queue_cls, "delete_message", _delete_message)
+    _replace(message_cls, "had_receipt_handle", _had_receipt_handle)
+    _replace(backend_cls, "is_message_valid_based_on_retention_period", _within_retention)
     return True
 
 
@@ -233,7 +243,7 @@ def patch_backend_lookup() -> bool:
             known[host] = lookup(self, host)
         return known[host]
 
-    app_cls.get_backend_for_host = cached_lookup
+    _replace(app_cls, "get_backend_for_host", cached_lookup)
     return True
 
 
@@ -250,7 +260,7 @@ def patch_action_lookup() -> bool:
     def method_names(clazz: type) -> frozenset[str]:
         return frozenset(listing(clazz))
 
-    cast("Any", responses).method_names_from_class = method_names
+    _replace(responses, "method_names_from_class", method_names)
     return True
 
 
@@ -281,8 +291,8 @@ def patch_sqs_locking() -> bool:
         with self.get_queue(queue_name)._messages_lock:
             return receive_message(self, queue_name, *args, **kwargs)
 
-    queue_cls.delete_message = locked_delete
-    backend_cls.receive_message = locked_receive
+    _replace(queue_cls, "delete_message", locked_delete)
+    _replace(backend_cls, "receive_message", locked_receive)
     return True
 
 
@@ -325,7 +335,7 @@ def patch_s3_event_sequencer() -> bool:
                 obj["versionId"] = key.version_id
         return event
 
-    setattr(notifications, "_get_s3_event", with_sequencer)  # noqa: B010
+    _replace(notifications, "_get_s3_event", with_sequencer)
     return True
 
 
@@ -350,7 +360,7 @@ def patch_dynamodb_atomic_writes() -> bool:
             with lock:
                 return _original(self, *args, **kwargs)
 
-        setattr(backend_cls, name, serialised)
+        _replace(backend_cls, name, serialised)
     return True
 
 
@@ -445,8 +455,8 @@ def patch_dynamodb_transaction_copies() -> bool:
         finally:
             transaction.touched = None
 
-    setattr(dynamodb_models, "copy", _Copy)  # noqa: B010
-    backend_cls.transact_write_items = transact_write_items
+    _replace(dynamodb_models, "copy", _Copy)
+    _replace(backend_cls, "transact_write_items", transact_write_items)
     return True
 
 
@@ -509,7 +519,7 @@ def patch_dynamodb_attribute_values() -> bool:
         else:
             serialized[self.get_serialized_name(shape, key)] = written
 
-    json_cls._serialize_type_structure = serialize_structure
+    _replace(json_cls, "_serialize_type_structure", serialize_structure)
     return True
 
 
@@ -518,16 +528,32 @@ def _skipped(what: str) -> bool:
     return False
 
 
-_patched = threading.Lock()
-_PATCHES_APPLIED: list[bool] = []
+_patching = threading.Lock()
+_users: list[object] = []  # who applied the patches and has not reverted them yet
 
 
-def apply_patches() -> None:
-    """Apply every patch, once per process (a second runner in one process must not wrap moto's methods twice)."""
-    with _patched:
-        if not _PATCHES_APPLIED:
+def apply_patches(user: object | None = None) -> None:
+    """Apply every patch, once however many users ask (wrapping moto's methods twice would deadlock on their locks).
+    ``user``: revert them with :func:`revert_patches` when it is done, and the last user is."""
+    with _patching:
+        if not _users:
             _apply_each()
-            _PATCHES_APPLIED.append(True)
+        _users.append(user if user is not None else object())
+
+
+def revert_patches(user: object) -> None:
+    """``user`` is done with moto: when no other user is left, moto is as it was (say, for tests that use moto's
+    in-process mock after a runner stopped in the same process)."""
+    with _patching:
+        _users.remove(user)
+        if _users:
+            return
+        while _replaced:
+            owner, name, had = _replaced.pop()
+            if had is _ABSENT:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, had)
 
 
 def _apply_each() -> None:
