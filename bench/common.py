@@ -154,8 +154,8 @@ def markdown(sheet: Sheet) -> str:
 
 @contextmanager
 def moto_server() -> Iterator[str]:
-    """moto on a free loopback port as the runner starts it (``localrun.motoserver``: its own process, same patches),
-    so what the functions are measured against is what they meet in ``./runlocally.sh``."""
+    """moto on a free loopback port with the runner's patches (``localrun.motoserver``), so what the functions are
+    measured against is the moto they meet in ``./runlocally.sh``; in a process of its own, apart from the bench's."""
     from localrun.motoserver import MotoProcess
 
     server = MotoProcess(free_port(), "000000000000")

@@ -37,15 +37,17 @@ def classify(method: str, path: str, headers: list[tuple[str, str]], body: bytes
     target = lower.get("x-amz-target", "")
     if target:
         prefix, _, action = target.partition(".")
-        doc = _json(body)
         if prefix == "AWSEvents" and action == "PutEvents":
+            doc = _json(body)
             buses = {str(e.get("EventBusName") or "default") for e in doc.get("Entries", [])}
             return Call("events", action, ",".join(sorted(buses)), doc)
         if prefix == "AmazonSQS" and action in PRODUCER_ACTIONS:
+            doc = _json(body)
             return Call("sqs", action, str(doc.get("QueueUrl", "")), doc)
         if prefix.startswith("DynamoDB") and action in TABLE_WRITES:
+            doc = _json(body)
             return Call("dynamodb", action, ",".join(_tables(action, doc)), doc)
-        return None
+        return None  # a read: its body is not parsed
     if method == "POST" and lower.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         form = {k: v[0] for k, v in parse_qs(body.decode(errors="replace")).items()}
         action = form.get("Action", "")
