@@ -18,11 +18,11 @@ from urllib.parse import unquote, urlsplit
 
 from moto.core.request import PRESERVED_HEADER_NAMES_ENVIRON_KEY, should_preserve_original_header_name
 
-from localrun.motohttp import moto_app, moto_http_server
+from localrun.motohttp import call_wsgi, moto_app, moto_http_server
 from localrun.motoserver import apply_patches, revert_patches
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable
 
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -61,25 +61,7 @@ class MotoBackend:
     def answer(self, method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> Answer:
         """moto's answer to one request, as its HTTP server would give it (framing headers are the caller's)."""
         environ = wsgi_environ(method, path, headers, body, (self.host, self.port))
-        started: list[tuple[str, list[tuple[str, str]]]] = []
-        written: list[bytes] = []
-
-        def start_response(
-            status: str, answer_headers: list[tuple[str, str]], _exc_info: object = None
-        ) -> Callable[[bytes], object]:
-            started[:] = [(status, answer_headers)]
-            return written.append
-
-        result: Iterable[bytes] = self.app(environ, start_response)
-        try:
-            data = b"".join(result)  # iterating may call write(): what it wrote comes first
-            data = b"".join(written) + data
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        status, answer_headers = started[0]
-        return int(status.partition(" ")[0]), answer_headers, data
+        return call_wsgi(self.app, environ)
 
     def stop(self) -> None:
         self._server.shutdown()

@@ -26,7 +26,7 @@ from werkzeug.serving import make_server
 from localrun.httpserve import BodyError, read_body, write_answer
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication
+    from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
     from flask import Flask
     from moto.backends import SERVICE_NAMES
     from werkzeug.serving import BaseWSGIServer
@@ -54,32 +54,14 @@ class KeepAliveMotoHandler(MotoRequestHandler):
         environ["CONTENT_LENGTH"] = str(len(body))
         environ.pop("HTTP_TRANSFER_ENCODING", None)  # the body is already de-chunked
         environ.pop("wsgi.input_terminated", None)
-        started: list[tuple[str, list[tuple[str, str]]]] = []
-        written: list[bytes] = []  # what the app writes through start_response's write(), before its result
-
-        def start_response(
-            status: str, headers: list[tuple[str, str]], _exc_info: object = None
-        ) -> Callable[[bytes], object]:
-            started[:] = [(status, headers)]
-            return written.append
-
         try:
-            result: Iterable[bytes] = self.server.app(environ, start_response)
-            try:
-                body_out = b"".join(result)  # iterating may call write(): join what it wrote first
-                data = b"".join(written) + body_out
-            finally:
-                close = getattr(result, "close", None)
-                if close is not None:
-                    close()
+            code, headers, data = call_wsgi(self.server.app, environ)
         except Exception as exc:  # noqa: BLE001 - moto's app answers its own errors; this is a bug in it
             self.close_connection = True
             sys.stderr.write(f"localrun: moto failed on {self.command} {self.path}: {exc!r}\n")
             self._answer(500, [("Content-Type", "text/plain")], f"moto failed: {exc}".encode())
             return
-        status, headers = started[0]
-        code, _, _ = status.partition(" ")
-        self._answer(int(code), headers, data)
+        self._answer(code, headers, data)
 
     def _answer(self, code: int, headers: list[tuple[str, str]], data: bytes) -> None:
         head = self.command == "HEAD"
@@ -89,6 +71,29 @@ class KeepAliveMotoHandler(MotoRequestHandler):
             out.append(("Content-Length", length))
         body = b"" if head or code in _NO_BODY else data
         write_answer(self, code, out, body, close=self.close_connection)
+
+
+def call_wsgi(app: WSGIApplication, environ: WSGIEnvironment) -> tuple[int, list[tuple[str, str]], bytes]:
+    """(status, headers, body) of a WSGI app's answer, the body whole."""
+    started: list[tuple[str, list[tuple[str, str]]]] = []
+    written: list[bytes] = []  # what the app writes through start_response's write(), before its result
+
+    def start_response(
+        status: str, headers: list[tuple[str, str]], _exc_info: object = None
+    ) -> Callable[[bytes], object]:
+        started[:] = [(status, headers)]
+        return written.append
+
+    result: Iterable[bytes] = app(environ, start_response)
+    try:
+        data = b"".join(result)  # iterating may call write(): what it wrote comes first
+        data = b"".join(written) + data
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    status, headers = started[0]
+    return int(status.partition(" ")[0]), headers, data
 
 
 def moto_app() -> DomainDispatcherApplication:
