@@ -21,6 +21,8 @@ system (moto 5.2):
   held only by luck;
 * a TransactWriteItems copies what its rollback needs, not whole tables (:func:`patch_dynamodb_transaction_copies`):
   moto's copies made a transaction cost O(table size) under the write lock;
+* a Query on a table's own keys reads the queried partition, not every item of the table sorted
+  (:func:`patch_dynamodb_query_partition`);
 * DynamoDB attribute values are written straight into JSON answers (:func:`patch_dynamodb_attribute_values`):
   moto's generic serializer spent ~75% of a 20-item Query on them;
 * S3 event records get the ``sequencer`` (and, in a versioned bucket, the ``versionId``) that S3 puts in them
@@ -460,6 +462,58 @@ def patch_dynamodb_transaction_copies() -> bool:
     return True
 
 
+class _Partition:
+    """A table as a Query on its own keys sees it: ``all_items()`` is the queried hash key's items, in moto's order
+    (by range key), instead of every item of the table, sorted; everything else is the table's."""
+
+    def __init__(self, table: Any, hash_key: Any) -> None:
+        self._table = table
+        self._hash_key = hash_key
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._table, name)
+
+    def all_items(self) -> list[Any]:
+        found = self._table.items.get(self._hash_key)
+        if found is None:
+            return []
+        if not self._table.range_key_attr:
+            return [found]
+        return sorted(found.values(), key=lambda item: item.range_key)
+
+
+def patch_dynamodb_query_partition() -> bool:
+    """Read only the queried partition: moto's Query on a table's own keys listed and sorted every item of the table,
+    then kept those of the hash key, so a Query cost O(n log n) in the table's size (a 20-item Query 0.9 ms in a
+    20-item table, 3.5 ms once the table held 600 more). Index queries (which match on other attributes) are left
+    as they are."""
+    from moto.dynamodb.models.table import Table
+
+    original: Any = getattr(Table, "query", None)
+    params = list(inspect.signature(original).parameters) if original is not None else []
+    if params[:9] != [
+        "self",
+        "hash_key",
+        "range_comparison",
+        "range_objs",
+        "limit",
+        "exclusive_start_key",
+        "scan_index_forward",
+        "projection_expressions",
+        "index_name",
+    ] or not hasattr(Table, "all_items"):
+        return _skipped("dynamodb query partition")
+
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        if index_name or hash_key is None:
+            return original(self, hash_key, *args, **kwargs)
+        return original(_Partition(self, hash_key), hash_key, *args, **kwargs)
+
+    _replace(Table, "query", query)
+    return True
+
+
 def _attribute_value_json(serializer: Any, value: object) -> dict[str, Any] | None:
     """``value`` as moto's JSON serializer writes an ``AttributeValue``, or None where that serializer must decide."""
     if not isinstance(value, dict):
@@ -567,6 +621,7 @@ def _apply_each() -> None:
     patch_dynamodb_transaction_copies()  # the snapshot is taken inside moto's method, so under the write lock
     patch_dynamodb_atomic_writes()
     patch_dynamodb_attribute_values()
+    patch_dynamodb_query_partition()
 
 
 class MotoProcess:
