@@ -373,13 +373,16 @@ class _TransactionKeys(threading.local):
 
 
 def _rollback_snapshot(table: Any, keys: list[tuple[Any, Any]]) -> Any:
-    """What moto's rollback needs of ``table``: the item containers copied, and only the items the transaction
-    touches copied deeply (an Update changes its item in place); the stream's records copied as a list."""
+    """What moto's rollback needs of ``table``: the item containers the transaction writes into copied (the table's,
+    and the partitions of its keys), and only the items it touches copied deeply (an Update changes its item in
+    place); the stream's records copied as a list. Other partitions are shared: the transaction runs under the
+    DynamoDB write lock (:func:`patch_dynamodb_atomic_writes`), so nothing else writes into them meanwhile."""
     snapshot = copy.copy(table)
     items = copy.copy(table.items)  # keeps the defaultdict's factory
     if table.range_key_attr is not None:
-        for hash_key, by_range in items.items():
-            items[hash_key] = dict(by_range)
+        for hash_key in {hash_key for hash_key, _ in keys}:
+            if hash_key in items:
+                items[hash_key] = dict(items[hash_key])
     for hash_key, range_key in keys:
         item = table.get_item(hash_key, range_key)
         if item is not None:
