@@ -8,6 +8,8 @@ import http.client
 import io
 import json
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -108,3 +110,94 @@ def test_s3_objects_keep_metadata_spelling_head_length_and_expect_continue(serve
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == body
     s3.delete_object(Bucket=bucket, Key="k")  # 204: no body, no length
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
+REPLAY = """
+import json, re, sys, threading, boto3
+from botocore.config import Config
+from moto.moto_api._internal import mock_random
+from localrun.motohttp import call_wsgi, flask_app, moto_app, moto_http_server
+from localrun.motoserver import apply_patches
+apply_patches()
+app = moto_app() if sys.argv[1] == "direct" else flask_app()
+answers = []
+def digits(text):  # times, S3 sequencers and digests of bodies that hold times differ from run to run
+    return re.sub(r"[0-9]+", "0", re.sub(r"[0-9a-f]{32}|[0-9A-F]{10,}", "x", text))
+def recording(environ, start_response):
+    status, headers, body = call_wsgi(app, environ)
+    kept = sorted((k.lower(), digits(v)) for k, v in headers if k.lower() not in ("date", "x-amz-crc32"))
+    answers.append([status, kept, digits(body.decode("latin-1"))])
+    start_response(f"{status} -", headers)
+    return [body]
+server = moto_http_server("127.0.0.1", 0, recording)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+mock_random.seed(7)
+def client(service):
+    return boto3.client(service, endpoint_url=f"http://127.0.0.1:{server.server_port}", region_name="us-east-1",
+                        aws_access_key_id="t", aws_secret_access_key="t", config=Config(retries={"max_attempts": 1}))
+def attempt(call, **kwargs):
+    try:
+        call(**kwargs)
+    except Exception:
+        pass
+s3, ddb, sqs, sns, events, idp = (client(s) for s in ("s3", "dynamodb", "sqs", "sns", "events", "cognito-idp"))
+q = sqs.create_queue(QueueName="replay")["QueueUrl"]
+arn = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+s3.create_bucket(Bucket="replay")
+s3.put_bucket_notification_configuration(Bucket="replay", NotificationConfiguration={
+    "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
+key = "dir/\\u00fc a+b.txt"
+s3.put_object(Bucket="replay", Key=key, Body=b"hello", ContentType="text/plain", Metadata={"my_key": "v"})
+s3.get_object(Bucket="replay", Key=key)
+s3.head_object(Bucket="replay", Key=key)
+s3.list_objects_v2(Bucket="replay", Prefix="dir/")
+attempt(s3.get_object, Bucket="replay", Key="missing")
+attempt(s3.head_object, Bucket="replay", Key="missing")
+s3.delete_object(Bucket="replay", Key=key)
+ddb.create_table(TableName="replay", BillingMode="PAY_PER_REQUEST",
+                 KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                 AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                       {"AttributeName": "sk", "AttributeType": "S"}])
+ddb.put_item(TableName="replay", Item={"pk": {"S": "a"}, "sk": {"S": "1"}, "n": {"N": "1"}, "b": {"B": b"x"}})
+ddb.get_item(TableName="replay", Key={"pk": {"S": "a"}, "sk": {"S": "1"}})
+ddb.query(TableName="replay", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "a"}})
+attempt(ddb.update_item, TableName="replay", Key={"pk": {"S": "a"}, "sk": {"S": "1"}}, UpdateExpression="SET n = :n",
+        ConditionExpression="attribute_not_exists(pk)", ExpressionAttributeValues={":n": {"N": "2"}})
+attempt(ddb.describe_table, TableName="missing")
+attempt(ddb.put_item, TableName="replay", Item={"pk": {"S": "a"}})
+sqs.send_message(QueueUrl=q, MessageBody="m", MessageAttributes={"k": {"DataType": "String", "StringValue": "v"}})
+sqs.send_message_batch(QueueUrl=q, Entries=[{"Id": str(i), "MessageBody": str(i)} for i in range(3)])
+for m in sqs.receive_message(QueueUrl=q, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages", []):
+    sqs.delete_message(QueueUrl=q, ReceiptHandle=m["ReceiptHandle"])
+sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["All"])
+attempt(sqs.send_message, QueueUrl=q + "-missing", MessageBody="m")
+topic = sns.create_topic(Name="replay")["TopicArn"]
+sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+sns.publish(TopicArn=topic, Message="hi", Subject="s")
+sns.list_subscriptions()
+attempt(sns.publish, TopicArn=topic + "-missing", Message="hi")
+events.put_rule(Name="replay", EventPattern=json.dumps({"source": ["replay"]}))
+events.put_targets(Rule="replay", Targets=[{"Id": "q", "Arn": arn}])
+events.put_events(Entries=[{"Source": "replay", "DetailType": "t", "Detail": "{}"}])
+events.list_rules()
+attempt(events.describe_rule, Name="missing")
+pool = idp.create_user_pool(PoolName="replay")["UserPool"]["Id"]
+idp.list_user_pools(MaxResults=10)
+attempt(idp.describe_user_pool, UserPoolId="us-east-1_missing")
+print(json.dumps(answers))
+"""
+
+
+def test_the_answers_without_flask_are_the_answers_through_flask() -> None:
+    # GIVEN the same calls to S3, DynamoDB, SQS, SNS, EventBridge and Cognito, errors included, from one seed
+    runs = {
+        path: subprocess.run([sys.executable, "-c", REPLAY, path], capture_output=True, text=True, timeout=120)
+        for path in ("direct", "flask")
+    }
+    assert runs["direct"].returncode == 0, runs["direct"].stderr
+    direct, flask = (json.loads(runs[path].stdout) for path in ("direct", "flask"))
+    # THEN moto's answers (status, headers, body) are the same either way, call by call
+    assert len(direct) >= 40
+    assert [a[0] for a in direct] == [a[0] for a in flask]
+    assert direct == flask
+    assert {a[0] for a in direct} >= {200, 204, 400, 404}  # the errors were answered, not skipped
