@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from localrun.httpserve import BodyError, read_body, write_answer
+from localrun.httpserve import Answer, BodyError, read_body, write_answer
 from localrun.journal import Journal
-from localrun.lambda_api import CONTROL_PATH, LAMBDA_PATHS, Answer, LambdaApi, control_api
+from localrun.lambda_api import CONTROL_PATH, LAMBDA_PATHS, LambdaApi, control_api
 from localrun.lambdas import LambdaControlPlane
 from localrun.model import ACCOUNT_ID, REGION, Rule
 from localrun.motobackend import MotoBackend

@@ -6,6 +6,9 @@ import http.client
 from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler
 
+# An HTTP answer as the runner passes it around: (status, headers, body).
+Answer = tuple[int, list[tuple[str, str]], bytes]
+
 
 class BodyError(Exception):
     """A request body that cannot be read as framed: answered at once with ``status``, and the connection closed."""
@@ -91,8 +94,8 @@ class KeptConnection:
 
     def exchange(
         self, method: str, path: str, headers: Sequence[tuple[str, str]], body: bytes, *, timeout: float | None
-    ) -> tuple[int, list[tuple[str, str]], bytes]:
-        """(status, headers, body) of the answer. Never sent twice: a connection the server dropped is an error."""
+    ) -> Answer:
+        """The answer. Never sent twice: a connection the server dropped is an error."""
         try:
             return self._send(method, path, headers, body, timeout)
         except BaseException:
@@ -101,7 +104,7 @@ class KeptConnection:
 
     def _send(
         self, method: str, path: str, headers: Sequence[tuple[str, str]], body: bytes, timeout: float | None
-    ) -> tuple[int, list[tuple[str, str]], bytes]:
+    ) -> Answer:
         conn = self._conn
         if conn is None:
             conn = self._conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)

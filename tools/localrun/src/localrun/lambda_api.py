@@ -8,13 +8,13 @@ import uuid
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from localrun.httpserve import Answer
 from localrun.lambdas import MAX_SYNC_REQUEST_BYTES, Chaos, FunctionNotFoundError, LambdaControlPlane
 from localrun.model import ACCOUNT_ID, REGION, EventInvokeConfig, Function
 from localrun.pool import NoFreeInstanceError
 from localrun.rewrite import Request
 from localrun.traces import TRACE_HEADER, new_trace_id, trace_id_from_header
 
-Answer = tuple[int, list[tuple[str, str]], bytes]
 LAMBDA_PATHS = ("/2015-03-31/functions", "/2019-09-25/functions")
 CONTROL_PATH = "/_localrun/"
 # How long a synchronous Invoke waits for a free instance of the local pool before it is throttled (429).

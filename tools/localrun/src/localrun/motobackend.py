@@ -18,17 +18,14 @@ from urllib.parse import unquote, urlsplit
 
 from moto.core.request import PRESERVED_HEADER_NAMES_ENVIRON_KEY, should_preserve_original_header_name
 
-from localrun.motohttp import call_wsgi, moto_app, moto_http_server
+from localrun.httpserve import Answer
+from localrun.motohttp import InAccount, call_wsgi, moto_app, moto_http_server
 from localrun.motoserver import apply_patches, revert_patches
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from _typeshed.wsgi import WSGIApplication
 
     from localrun.state import Snapshotter
-
-Answer = tuple[int, list[tuple[str, str]], bytes]
 
 
 class MotoBackend:
@@ -37,16 +34,18 @@ class MotoBackend:
     def __init__(self, account_id: str, host: str = "127.0.0.1", port: int = 0, state_dir: str | None = None) -> None:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log; the journal says what matters
         apply_patches(self)  # reverted at stop(): moto is this process's, which may go on using it (tests)
-        self.app: WSGIApplication = InAccount(moto_app(), account_id)
-        self._server = moto_http_server(host, port, self.app)
-        self.host, self.port = host, self._server.server_port
+        app: WSGIApplication = InAccount(moto_app(), account_id)
         self._snapshotter: Snapshotter | None = None
         if state_dir:
             from localrun.state import Snapshotter, WatchedApp
 
             self._snapshotter = Snapshotter(Path(state_dir))
+            app = WatchedApp(app, self._snapshotter)
+        self.app = app
+        self._server = moto_http_server(host, port, app)
+        self.host, self.port = host, self._server.server_port
+        if self._snapshotter is not None:
             sys.stderr.write(f"localrun: {self._snapshotter.restore()}\n")
-            self.app = self._server.app = WatchedApp(self.app, self._snapshotter)
             self._snapshotter.start()
         else:
             # moto's state is this process's: a runner started after another in one process (tests) starts empty.
@@ -71,24 +70,12 @@ class MotoBackend:
         revert_patches(self)
 
 
-class InAccount:
-    """moto's app with every call in ``account_id`` (moto's ``x-moto-account-id`` header), not through the process's
-    environment: ``MOTO_ACCOUNT_ID`` would reach everything else in the process and its children."""
-
-    def __init__(self, app: WSGIApplication, account_id: str) -> None:
-        self.app = app
-        self.account_id = account_id
-
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.account_id
-        return self.app(environ, start_response)
-
-
 def wsgi_environ(
     method: str, path: str, headers: list[tuple[str, str]], body: bytes, server: tuple[str, int]
 ) -> dict[str, object]:
     """The environ werkzeug's server (with moto's handler) builds for this request, the body already read whole."""
     url = urlsplit(path)
+    raw_uri = path.encode().decode("latin-1")  # werkzeug's "WSGI encoding dance": UTF-8 bytes as latin-1
     environ: dict[str, object] = {
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": "http",
@@ -101,8 +88,8 @@ def wsgi_environ(
         "SCRIPT_NAME": "",
         "PATH_INFO": unquote(url.path).encode().decode("latin-1"),
         "QUERY_STRING": url.query.encode().decode("latin-1"),
-        "REQUEST_URI": path.encode().decode("latin-1"),
-        "RAW_URI": path.encode().decode("latin-1"),
+        "REQUEST_URI": raw_uri,
+        "RAW_URI": raw_uri,
         "REMOTE_ADDR": "127.0.0.1",
         "REMOTE_PORT": 0,
         "SERVER_NAME": server[0],

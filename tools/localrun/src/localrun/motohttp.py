@@ -32,7 +32,7 @@ from moto.settings import DISABLE_GLOBAL_CORS
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 
-from localrun.httpserve import BodyError, read_body, write_answer
+from localrun.httpserve import Answer, BodyError, read_body, write_answer
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -83,8 +83,8 @@ class KeepAliveMotoHandler(MotoRequestHandler):
         write_answer(self, code, out, body, close=self.close_connection)
 
 
-def call_wsgi(app: WSGIApplication, environ: WSGIEnvironment) -> tuple[int, list[tuple[str, str]], bytes]:
-    """(status, headers, body) of a WSGI app's answer, the body whole."""
+def call_wsgi(app: WSGIApplication, environ: WSGIEnvironment) -> Answer:
+    """A WSGI app's answer, the body whole."""
     started: list[tuple[str, list[tuple[str, str]]]] = []
     written: list[bytes] = []  # what the app writes through start_response's write(), before its result
 
@@ -171,6 +171,19 @@ class WithoutFlask:
         if not DISABLE_GLOBAL_CORS:  # flask_cors's answer to a request without an Origin, with moto's defaults
             response.headers["Access-Control-Allow-Origin"] = "*"
         return response
+
+
+class InAccount:
+    """moto's app with every call in ``account_id`` (moto's ``x-moto-account-id`` header), not through the process's
+    environment: ``MOTO_ACCOUNT_ID`` would reach everything else in the process and its children."""
+
+    def __init__(self, app: WSGIApplication, account_id: str) -> None:
+        self.app = app
+        self.account_id = account_id
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.account_id
+        return self.app(environ, start_response)
 
 
 def moto_http_server(host: str, port: int, app: WSGIApplication | None = None) -> BaseWSGIServer:

@@ -683,13 +683,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--account-id", default="000000000000", help="every call lands in this account")
     args = parser.parse_args(argv)
 
-    os.environ["MOTO_ACCOUNT_ID"] = args.account_id  # read per request by moto
-    from localrun.motohttp import moto_http_server
+    from localrun.motohttp import InAccount, moto_app, moto_http_server
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log
     apply_patches()
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
-    server = moto_http_server(args.host, args.port)
+    server = moto_http_server(args.host, args.port, InAccount(moto_app(), args.account_id))
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from localrun.httpserve import Answer
 from localrun.journal import Journal
 from localrun.model import Topology, queue_name_from_arn
 from localrun.traces import TraceStore, trace_of_message
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from localrun.aws import BackendClients
 
 MOVE_ACTIONS = frozenset({"StartMessageMoveTask", "ListMessageMoveTasks", "CancelMessageMoveTask"})
-Answer = tuple[int, list[tuple[str, str]], bytes]
 
 
 class MoveError(ValueError):
