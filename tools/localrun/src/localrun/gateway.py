@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from localrun.httpserve import Answer, BodyError, read_body, write_answer
+from localrun.httpserve import Answer, LeanHTTPServer, RequestHead
 from localrun.journal import Journal
 from localrun.lambda_api import CONTROL_PATH, LAMBDA_PATHS, LambdaApi, control_api
 from localrun.lambdas import LambdaControlPlane
@@ -54,13 +53,7 @@ class Gateway:
         self.rewriters = Rewriters.for_shadows(control.shadows.arn_for, journal)
         import moto.events.models  # noqa: F401 - the rule matcher: imported now, not on the first PutEvents
 
-        gateway = self
-
-        class Handler(_Handler):
-            owner = gateway
-
-        self.server = ThreadingHTTPServer((host, port), Handler)
-        self.server.daemon_threads = True
+        self.server = LeanHTTPServer((host, port), self.respond)
         self.thread = threading.Thread(target=self.server.serve_forever, name="gateway", daemon=True)
 
     def start(self) -> None:
@@ -69,6 +62,15 @@ class Gateway:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def respond(self, head: RequestHead, body: bytes) -> Answer:
+        """The answer to one HTTP request; a failure is answered as a failing AWS endpoint would, never hung."""
+        try:
+            return self.dispatch(Request(head.method, head.target, head.headers, body))
+        except Exception as exc:
+            self.journal.log("gateway", f"{head.method} {head.target}: {exc!r}")
+            data = json.dumps({"message": f"local endpoint error: {exc}"}).encode()
+            return 500, [("Content-Type", "application/json")], data
 
     def dispatch(self, request: Request) -> Answer:
         if request.path.startswith(CONTROL_PATH):
@@ -144,40 +146,6 @@ class Gateway:
             (k, v) for k, v in answer if k.lower() not in _HOP_BY_HOP or (keep_length and k.lower() == "content-length")
         ]
         return status, out, data
-
-
-class _Handler(BaseHTTPRequestHandler):
-    owner: Gateway
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # an answer is one write; a stall for the delayed ACK would cost 40 ms
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the journal logs what matters
-        pass
-
-    def _handle(self) -> None:
-        gw = self.owner
-        try:
-            body = read_body(self)
-        except BodyError as exc:
-            data = json.dumps({"message": exc.message}).encode()
-            headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
-            write_answer(self, exc.status, headers, data, close=True)  # the rest of the stream is not a request
-            return
-        request = Request(self.command, self.path, list(self.headers.items()), body)
-        try:
-            status, out, data = gw.dispatch(request)
-        except Exception as exc:  # never hang a client: answer like a failing AWS endpoint
-            gw.journal.log("gateway", f"{self.command} {self.path}: {exc!r}")
-            status, out, data = (
-                500,
-                [("Content-Type", "application/json")],
-                json.dumps({"message": f"local endpoint error: {exc}"}).encode(),
-            )
-        if not any(k.lower() == "content-length" for k, _ in out):
-            out = [*out, ("Content-Length", str(len(data)))]
-        write_answer(self, status, out, b"" if self.command == "HEAD" else data, close=False)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _handle
 
 
 def _rules_matching(rules: Iterable[Rule], entry: dict[str, Any], event_id: str) -> list[Rule]:
