@@ -15,7 +15,7 @@ def _target(target: str, body: dict[str, object]) -> tuple[list[tuple[str, str]]
 
 def test_put_events_is_a_producer_whose_answer_links_its_event_ids() -> None:
     headers, body = _target("AWSEvents.PutEvents", {"Entries": [{"Source": "s", "EventBusName": "shop"}]})
-    call = classify("POST", "/", headers, body)
+    call = classify("POST", "/", headers, body, in_trace=False)
     assert call is not None and call.producer and call.target == "shop"
     answer = json.dumps({"Entries": [{"EventId": "e1"}], "FailedEntryCount": 0}).encode()
     assert answer_ids(call, 200, answer) == ["e1"]
@@ -24,31 +24,37 @@ def test_put_events_is_a_producer_whose_answer_links_its_event_ids() -> None:
 
 def test_sqs_in_both_protocols() -> None:
     headers, body = _target("AmazonSQS.SendMessageBatch", {"QueueUrl": "http://x/000/q", "Entries": []})
-    call = classify("POST", "/", headers, body)
+    call = classify("POST", "/", headers, body, in_trace=False)
     assert call is not None and call.service == "sqs"
     assert answer_ids(call, 200, json.dumps({"Successful": [{"MessageId": "a"}, {"MessageId": "b"}]}).encode()) == [
         "a",
         "b",
     ]
     form = [("Content-Type", "application/x-www-form-urlencoded")]
-    query = classify("POST", "/", form, b"Action=SendMessage&QueueUrl=http%3A%2F%2Fx%2Fq&MessageBody=hi")
+    query = classify(
+        "POST", "/", form, b"Action=SendMessage&QueueUrl=http%3A%2F%2Fx%2Fq&MessageBody=hi", in_trace=False
+    )
     assert query is not None and query.action == "SendMessage"
     assert answer_ids(query, 200, b"<SendMessageResponse><MessageId>m-1</MessageId></SendMessageResponse>") == ["m-1"]
 
 
 def test_sns_publish_s3_put_and_table_writes() -> None:
     form = [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")]
-    publish = classify("POST", "/", form, b"Action=Publish&TopicArn=arn%3Aaws%3Asns%3Ar%3A1%3At&Message=x")
+    publish = classify(
+        "POST", "/", form, b"Action=Publish&TopicArn=arn%3Aaws%3Asns%3Ar%3A1%3At&Message=x", in_trace=False
+    )
     assert publish is not None and publish.target == "arn:aws:sns:r:1:t"
-    put = classify("PUT", "/bucket/uploads/a%20b.csv", [], b"data")
+    put = classify("PUT", "/bucket/uploads/a%20b.csv", [], b"data", in_trace=False)
     assert put is not None and put.producer and answer_ids(put, 200, b"") == ["s3://bucket/uploads/a b.csv"]
-    assert classify("PUT", "/bucket", [], b"") is None  # CreateBucket
-    assert classify("PUT", "/bucket/key?tagging", [], b"") is None
+    assert classify("PUT", "/bucket", [], b"", in_trace=False) is None  # CreateBucket
+    assert classify("PUT", "/bucket/key?tagging", [], b"", in_trace=False) is None
     headers, body = _target(
         "DynamoDB_20120810.TransactWriteItems",
         {"TransactItems": [{"Put": {"TableName": "orders"}}, {"Update": {"TableName": "keys"}}]},
     )
-    write = classify("POST", "/", headers, body)
+    # a table write is followed inside a trace only: it starts none, so outside one its body is not even parsed
+    assert classify("POST", "/", headers, body, in_trace=False) is None
+    write = classify("POST", "/", headers, body, in_trace=True)
     assert write is not None and write.table_write and not write.producer and write.target == "keys,orders"
     headers, body = _target("DynamoDB_20120810.GetItem", {"TableName": "orders"})
-    assert classify("POST", "/", headers, body) is None
+    assert classify("POST", "/", headers, body, in_trace=False) is None

@@ -80,8 +80,8 @@ class Gateway:
         service, _, action = (request.header("X-Amz-Target") or "").partition(".")
         if service == "AmazonSQS" and action in MOVE_ACTIONS and self.mover is not None:
             return move_task_api(self.mover, action, request.body)
-        call = classify(request.method, request.path, request.headers, request.body)
         trace = trace_id_from_header(request.header(TRACE_HEADER))
+        call = classify(request.method, request.path, request.headers, request.body, in_trace=trace is not None)
         if call is not None and call.producer and trace is None:
             trace = new_trace_id()  # a producer outside any trace starts one
         if call is None or trace is None:

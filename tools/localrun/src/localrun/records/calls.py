@@ -31,8 +31,9 @@ class Call:
         return self.service == "dynamodb" and self.action in TABLE_WRITES
 
 
-def classify(method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> Call | None:
-    """The call, when it is one the traces follow (producers and table writes); else None."""
+def classify(method: str, path: str, headers: list[tuple[str, str]], body: bytes, *, in_trace: bool) -> Call | None:
+    """The call, when it is one the traces follow: producers, and table writes made inside a trace (a write starts
+    none, so outside one its body is not parsed); else None."""
     lower = {k.lower(): v for k, v in headers}
     target = lower.get("x-amz-target", "")
     if target:
@@ -44,7 +45,7 @@ def classify(method: str, path: str, headers: list[tuple[str, str]], body: bytes
         if prefix == "AmazonSQS" and action in PRODUCER_ACTIONS:
             doc = _json(body)
             return Call("sqs", action, str(doc.get("QueueUrl", "")), doc)
-        if prefix.startswith("DynamoDB") and action in TABLE_WRITES:
+        if prefix.startswith("DynamoDB") and action in TABLE_WRITES and in_trace:
             doc = _json(body)
             return Call("dynamodb", action, ",".join(_tables(action, doc)), doc)
         return None  # a read: its body is not parsed
