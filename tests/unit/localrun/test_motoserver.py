@@ -578,3 +578,69 @@ def test_queries_answer_as_moto_answers_them() -> None:
     assert answers[0].returncode == 0, answers[0].stderr
     assert answers[0].stdout == answers[1].stdout
     assert "'Count': 25" in answers[0].stdout  # the queries found what they were meant to
+
+
+ITEM_COPIES = """
+import copy
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from localrun import motoserver
+
+nested = {"M": {"s": {"S": "x"}, "l": {"L": [{"N": "1"}, {"M": {"b": {"B": b"\\x00"}}}, {"NULL": True}]}}}
+attrs = {
+    "pk": {"S": "p"}, "sk": {"N": "1"}, "bin": {"B": b"\\x01"}, "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1"]},
+    "bs": {"BS": [b"a"]}, "null": {"NULL": True}, "bool": {"BOOL": False}, "map": nested,
+    "list": {"L": [nested, {"L": []}, {"M": {}}]},
+}
+with_range = Item(DynamoType({"S": "p"}), DynamoType({"N": "1"}), attrs)
+shared = Item(DynamoType({"S": "q"}), None, {"pk": {"S": "q"}, "v": {"S": "x"}})
+shared.hash_key = shared.attrs["pk"]  # one node reached twice: the copy must share it too, as deepcopy's memo does
+items = [with_range, shared]
+
+def shape(obj, ids):
+    # what a copy is: classes, types, values, and which nodes are one object
+    if isinstance(obj, Item):
+        attrs = {k: shape(v, ids) for k, v in obj.attrs.items()}
+        return ("Item", type(obj.attrs).__name__, shape(obj.hash_key, ids), shape(obj.range_key, ids), attrs)
+    if isinstance(obj, DynamoType):
+        return ("DynamoType", ids.setdefault(id(obj), len(ids)), obj.type, shape(obj.value, ids))
+    if isinstance(obj, list):
+        return ["list", *[shape(v, ids) for v in obj]]
+    if isinstance(obj, dict):
+        return ("dict", {k: shape(v, ids) for k, v in obj.items()})
+    return repr(obj)
+
+def containers(obj, found):
+    # every mutable node: none may be shared between an item and its copy
+    if isinstance(obj, Item):
+        found.add(id(obj)); found.add(id(obj.attrs))
+        for v in (obj.hash_key, obj.range_key, *obj.attrs.values()):
+            containers(v, found)
+    elif isinstance(obj, DynamoType):
+        found.add(id(obj)); containers(obj.value, found)
+    elif isinstance(obj, (list, dict)):
+        found.add(id(obj))
+        for v in (obj.values() if isinstance(obj, dict) else obj):
+            containers(v, found)
+    return found
+
+by_moto = copy.deepcopy(items)
+assert motoserver.patch_dynamodb_item_copies()
+assert Item.__deepcopy__.__module__ == "localrun.motoserver"
+by_patch = copy.deepcopy(items)
+assert shape(by_patch, {}) == shape(by_moto, {})
+assert by_patch[1].hash_key is by_patch[1].attrs["pk"]
+assert not containers(by_patch, set()) & containers(items, set())
+by_patch[0].attrs["map"].value["s"].value = "changed"
+by_patch[0].attrs["ss"].value.append("c")
+assert items[0].attrs["map"].value["s"].value == "x" and items[0].attrs["ss"].value == ["a", "b"]
+print("same")
+"""
+
+
+def test_items_are_copied_as_moto_copies_them() -> None:
+    # GIVEN items with every kind of attribute value, nested, and a node reached twice
+    # WHEN they are deep-copied by moto's methods and by the patch's
+    out = subprocess.run([sys.executable, "-c", ITEM_COPIES], capture_output=True, text=True, timeout=120)
+    # THEN the copies are alike (classes, types, values, shared nodes) and neither shares a mutable node with the
+    # original: changing a copy leaves the stored item as it was
+    assert out.stdout.strip() == "same", out.stderr
