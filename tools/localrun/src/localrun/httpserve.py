@@ -165,8 +165,8 @@ class RequestHead:
 
 def read_head(rfile: ByteStream) -> RequestHead | None:
     """The next request's head on a connection, None when the client closed it first. :class:`HeadError` for a
-    head http.server would refuse too: a malformed request line (400), a version other than HTTP/1.x (505), a line
-    over 64 KiB or more than 100 headers (431)."""
+    head http.server would refuse too: a malformed request line or header line (400), a version other than HTTP/1.x
+    (505), a request line over 64 KiB (414), a header line over 64 KiB or more than 100 headers (431)."""
     line = rfile.readline(MAX_LINE_BYTES + 1)
     while line in (b"\r\n", b"\n"):  # stray line ends between requests are tolerated (RFC 9112, 2.2)
         line = rfile.readline(MAX_LINE_BYTES + 1)
@@ -226,7 +226,10 @@ class _LeanConnection(socketserver.StreamRequestHandler):
     disable_nagle_algorithm = True  # an answer is one write; a stall for the delayed ACK would cost 40 ms
 
     def handle(self) -> None:
-        while self._exchange():
+        try:
+            while self._exchange():
+                pass
+        except ConnectionError:  # the client hung up before its answer was written: nothing to tell anyone
             pass
 
     def _exchange(self) -> bool:
@@ -236,7 +239,7 @@ class _LeanConnection(socketserver.StreamRequestHandler):
         except HeadError as exc:
             self._refuse(exc.status, exc.message)
             return False
-        except (ConnectionError, TimeoutError):
+        except TimeoutError:
             return False
         if head is None:
             return False
