@@ -116,9 +116,13 @@ REPLAY = """
 import json, re, sys, threading, boto3
 from botocore.config import Config
 from moto.moto_api._internal import mock_random
+from moto.core import serialize
 from localrun.motohttp import call_wsgi, flask_app, moto_app, moto_http_server
 from localrun.motoserver import apply_patches
+generic_members = serialize.ResponseSerializer.get_value
 apply_patches()
+if sys.argv[2:] == ["generic-members"]:  # every patch but patch_serializer_dict_members
+    serialize.ResponseSerializer.get_value = generic_members
 app = moto_app() if sys.argv[1] == "direct" else flask_app()
 answers = []
 def digits(text):  # times, S3 sequencers and digests of bodies that hold times differ from run to run
@@ -171,6 +175,18 @@ for m in sqs.receive_message(QueueUrl=q, MaxNumberOfMessages=10, AttributeNames=
     sqs.delete_message(QueueUrl=q, ReceiptHandle=m["ReceiptHandle"])
 sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["All"])
 attempt(sqs.send_message, QueueUrl=q + "-missing", MessageBody="m")
+fifo = sqs.create_queue(QueueName="replay.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+sqs.send_message_batch(QueueUrl=fifo, Entries=[
+    {"Id": "a", "MessageBody": "a", "MessageGroupId": "g", "MessageDeduplicationId": "a",
+     "MessageAttributes": {"n": {"DataType": "Number", "StringValue": "1"}}},
+    {"Id": "b", "MessageBody": "b", "MessageGroupId": "g", "MessageDeduplicationId": "b"}])
+got = sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=10, AttributeNames=["All"],
+                          MessageAttributeNames=["All"]).get("Messages", [])
+sqs.change_message_visibility_batch(QueueUrl=fifo, Entries=[
+    {"Id": "v", "ReceiptHandle": got[0]["ReceiptHandle"], "VisibilityTimeout": 0},
+    {"Id": "w", "ReceiptHandle": "not-a-handle", "VisibilityTimeout": 0}])
+attempt(sqs.delete_message_batch, QueueUrl=fifo, Entries=[{"Id": "x", "ReceiptHandle": "not-a-handle"}])
+sqs.list_queues(QueueNamePrefix="replay")
 topic = sns.create_topic(Name="replay")["TopicArn"]
 sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
 sns.publish(TopicArn=topic, Message="hi", Subject="s")
@@ -179,6 +195,11 @@ attempt(sns.publish, TopicArn=topic + "-missing", Message="hi")
 events.put_rule(Name="replay", EventPattern=json.dumps({"source": ["replay"]}))
 events.put_targets(Rule="replay", Targets=[{"Id": "q", "Arn": arn}])
 events.put_events(Entries=[{"Source": "replay", "DetailType": "t", "Detail": "{}"}])
+events.put_events(Entries=[{"Source": "replay", "DetailType": "t", "Detail": "not json"}])
+sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[{"Id": "1", "Message": "a"}, {"Id": "2", "Message": "b"}])
+ddb.batch_write_item(RequestItems={"replay": [{"PutRequest": {"Item": {"pk": {"S": "b"}, "sk": {"S": "1"}}}}]})
+ddb.describe_table(TableName="replay")
+ddb.transact_write_items(TransactItems=[{"Put": {"TableName": "replay", "Item": {"pk": {"S": "c"}, "sk": {"S": "1"}}}}])
 events.list_rules()
 attempt(events.describe_rule, Name="missing")
 pool = idp.create_user_pool(PoolName="replay")["UserPool"]["Id"]
@@ -201,3 +222,19 @@ def test_the_answers_without_flask_are_the_answers_through_flask() -> None:
     assert [a[0] for a in direct] == [a[0] for a in flask]
     assert direct == flask
     assert {a[0] for a in direct} >= {200, 204, 400, 404}  # the errors were answered, not skipped
+
+
+def test_result_members_read_by_remembered_aliases_are_the_ones_moto_picks() -> None:
+    # GIVEN the same calls, answered with every patch, and with every patch but patch_serializer_dict_members
+    runs = {
+        variant: subprocess.run(
+            [sys.executable, "-c", REPLAY, "direct", *extra], capture_output=True, text=True, timeout=120
+        )
+        for variant, extra in (("patched", []), ("generic", ["generic-members"]))
+    }
+    assert runs["patched"].returncode == 0, runs["patched"].stderr
+    patched, generic = (json.loads(runs[variant].stdout) for variant in ("patched", "generic"))
+    # THEN every answer is the same, batch results with optional members (FIFO sequence numbers, attribute
+    # digests, failed entries) included
+    assert len(patched) >= 50
+    assert patched == generic
