@@ -371,9 +371,11 @@ def patch_dynamodb_atomic_writes() -> bool:
 
 
 class _TransactionKeys(threading.local):
-    """The items the TransactWriteItems in flight on this thread touches: table name -> (hash, range) keys."""
+    """The items the TransactWriteItems in flight on this thread touches (table name -> (hash, range) keys), and the
+    rollback snapshots taken of its tables so far."""
 
     touched: dict[str, list[tuple[Any, Any]]] | None = None
+    snapshots: dict[str, Any] | None = None
 
 
 def _rollback_snapshot(table: Any, keys: list[tuple[Any, Any]]) -> Any:
@@ -450,19 +452,23 @@ def patch_dynamodb_transaction_copies() -> bool:
 
         @staticmethod
         def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
-            touched = transaction.touched
-            if touched is not None and isinstance(value, Table) and value.name in touched:
-                return _rollback_snapshot(value, touched[value.name])
-            return copy.deepcopy(value, memo)
+            touched, snapshots = transaction.touched, transaction.snapshots
+            if touched is None or snapshots is None or not isinstance(value, Table) or value.name not in touched:
+                return copy.deepcopy(value, memo)
+            # moto copies a table once per item of the transaction that names it, all before the first write: one
+            # snapshot serves them all
+            if value.name not in snapshots:
+                snapshots[value.name] = _rollback_snapshot(value, touched[value.name])
+            return snapshots[value.name]
 
     transact = backend_cls.transact_write_items
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> Any:
-        transaction.touched = keys_of(self, transact_items)
+        transaction.touched, transaction.snapshots = keys_of(self, transact_items), {}
         try:
             return transact(self, transact_items)
         finally:
-            transaction.touched = None
+            transaction.touched = transaction.snapshots = None
 
     _replace(dynamodb_models, "copy", _Copy)
     _replace(backend_cls, "transact_write_items", transact_write_items)
