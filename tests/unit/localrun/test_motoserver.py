@@ -644,3 +644,71 @@ def test_items_are_copied_as_moto_copies_them() -> None:
     # THEN the copies are alike (classes, types, values, shared nodes) and neither shares a mutable node with the
     # original: changing a copy leaves the stored item as it was
     assert out.stdout.strip() == "same", out.stderr
+
+
+CONDITIONS = """
+import sys, boto3
+from moto import mock_aws
+from localrun import motoserver
+if sys.argv[1] == "patched":
+    assert motoserver.patch_dynamodb_condition_cache()
+out = []
+def call(fn, **kwargs):
+    try:
+        answer = fn(**kwargs)
+        answer.pop("ResponseMetadata", None)
+        out.append(answer)
+    except Exception as exc:  # the error moto answers is part of what is compared
+        out.append(f"{type(exc).__name__}: {exc}")
+with mock_aws():
+    ddb = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+    ddb.create_table(TableName="conditions", BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}])
+    key = {"pk": {"S": "p"}, "sk": {"N": "1"}}
+    item = {**key, "v": {"N": "1"}, "tags": {"SS": ["a"]}, "m": {"M": {"x": {"S": "y"}}}}
+    put = ddb.put_item
+    for _ in range(2):  # the same claim twice: the second must fail, parsed or remembered
+        call(put, TableName="conditions", Item=item, ConditionExpression="attribute_not_exists(pk)")
+    for value in ("1", "2", "1"):  # one expression, different values: each decides by its own
+        call(put, TableName="conditions", Item=item, ConditionExpression="#v = :v",
+             ExpressionAttributeNames={"#v": "v"}, ExpressionAttributeValues={":v": {"N": value}})
+    for name in ("v", "w"):  # one expression, different names
+        call(put, TableName="conditions", Item=item, ConditionExpression="attribute_exists(#a)",
+             ExpressionAttributeNames={"#a": name})
+    call(put, TableName="conditions", Item=item, ConditionExpression="contains(tags, :t) AND m.x = :y",
+         ExpressionAttributeValues={":t": {"S": "a"}, ":y": {"S": "y"}})
+    call(put, TableName="conditions", Item=item, ConditionExpression="v = :v",
+         ExpressionAttributeValues={":v": {"N": "1"}, ":unused": {"N": "2"}})
+    call(put, TableName="conditions", Item=item, ConditionExpression="v = :missing")
+    call(put, TableName="conditions", Item=item, ConditionExpression="v = = :v",
+         ExpressionAttributeValues={":v": {"N": "1"}})
+    for _ in range(2):
+        call(ddb.update_item, TableName="conditions", Key=key, UpdateExpression="SET v = v + :one",
+             ConditionExpression="v < :max", ExpressionAttributeValues={":one": {"N": "1"}, ":max": {"N": "3"}},
+             ReturnValues="ALL_NEW")
+    call(ddb.query, TableName="conditions", KeyConditionExpression="pk = :p", FilterExpression="v > :min",
+         ExpressionAttributeValues={":p": {"S": "p"}, ":min": {"N": "0"}})
+    call(ddb.scan, TableName="conditions", FilterExpression="v > :min", ExpressionAttributeValues={":min": {"N": "9"}})
+    call(ddb.transact_write_items, TransactItems=[{"ConditionCheck": {"TableName": "conditions", "Key": key,
+         "ConditionExpression": "v = :v", "ExpressionAttributeValues": {":v": {"N": "3"}}}}])
+    for _ in range(2):
+        call(ddb.delete_item, TableName="conditions", Key=key, ConditionExpression="attribute_exists(pk)")
+for answer in out:
+    print(repr(answer))
+"""
+
+
+def test_conditions_decide_as_moto_decides_when_their_parse_is_remembered() -> None:
+    # GIVEN conditional writes, filters and transactions; one expression with different values and names; errors
+    answers = {
+        variant: subprocess.run(
+            [sys.executable, "-c", CONDITIONS, variant], capture_output=True, text=True, timeout=120, check=True
+        ).stdout
+        for variant in ("patched", "unpatched")
+    }
+    # THEN every answer and error is the same with the parse remembered
+    assert answers["patched"].count("\n") == 18
+    assert answers["patched"] == answers["unpatched"]
+    assert "ConditionalCheckFailedException" in answers["patched"]  # the failing ones failed

@@ -25,6 +25,8 @@ system (moto 5.2):
   (:func:`patch_dynamodb_query_partition`);
 * items are copied without ``copy.deepcopy``'s dispatch for every attribute value
   (:func:`patch_dynamodb_item_copies`): moto copies every item a Query answers with;
+* a DynamoDB condition or filter expression is parsed once, not twice per request
+  (:func:`patch_dynamodb_condition_cache`);
 * a result dict's members are read by the aliases moto's picker would try, computed once per member
   (:func:`patch_serializer_dict_members`), not six alias providers per member of every answer;
 * DynamoDB attribute values are written straight into JSON answers (:func:`patch_dynamodb_attribute_values`):
@@ -646,6 +648,45 @@ def patch_dynamodb_attribute_values() -> bool:
     return True
 
 
+_MAX_CONDITIONS = 1024  # parsed condition expressions remembered (cleared when full)
+
+
+def patch_dynamodb_condition_cache() -> bool:
+    """Parse each DynamoDB condition or filter expression once: moto parses a conditional write's
+    ``ConditionExpression`` twice per request (to validate it, then to apply it) with a pure-Python lexer, ~48% of a
+    conditional PutItem in moto; the checkout's claim and Powertools' idempotency are such writes. The tree moto
+    builds depends only on the expression, its names and its values, and evaluating it changes nothing in it, so it
+    is remembered by those three (as their ``repr``) with the names and values it used, which moto's callers read
+    and extend (each gets lists of its own). Expressions that fail to parse are parsed again each time: the error is
+    moto's. tests/unit/localrun/test_motoserver.py compares conditional writes, filters and their errors with and
+    without the patch."""
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    original: Any = vars(ConditionExpressionParser).get("parse")
+    if original is None or not {"condition_expression", "expression_attribute_names"} <= set(
+        inspect.signature(ConditionExpressionParser.__init__).parameters
+    ):
+        return _skipped("dynamodb condition cache")
+    parsed: dict[tuple[object, str, str], tuple[Any, list[str], list[str]]] = {}
+
+    def parse(self: Any) -> Any:
+        key = (self.condition_expression, repr(self.expression_attribute_names), repr(self.expression_attribute_values))
+        hit = parsed.get(key)
+        if hit is None:
+            tree = original(self)
+            if len(parsed) >= _MAX_CONDITIONS:
+                parsed.clear()
+            parsed[key] = (tree, list(self.expr_attr_names_found), list(self.expr_attr_values_found))
+            return tree
+        tree, names, values = hit
+        self.expr_attr_names_found = list(names)
+        self.expr_attr_values_found = list(values)
+        return tree
+
+    _replace(ConditionExpressionParser, "parse", parse)
+    return True
+
+
 _MAX_MEMBER_KEYS = 20_000  # (shape, member) pairs remembered; moto's service models are finite, this is a backstop
 
 
@@ -739,6 +780,7 @@ def _apply_each() -> None:
     patch_dynamodb_query_partition()
     patch_dynamodb_item_copies()
     patch_serializer_dict_members()
+    patch_dynamodb_condition_cache()
 
 
 class MotoProcess:
