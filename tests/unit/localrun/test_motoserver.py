@@ -712,3 +712,47 @@ def test_conditions_decide_as_moto_decides_when_their_parse_is_remembered() -> N
     assert answers["patched"].count("\n") == 18
     assert answers["patched"] == answers["unpatched"]
     assert "ConditionalCheckFailedException" in answers["patched"]  # the failing ones failed
+
+
+SNS_SIGNING = """
+import base64, json, boto3
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.sns.models import sns_backends
+from localrun import motoserver
+assert motoserver.patch_sns_signing_certificate()
+with mock_aws():
+    kw = dict(region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+    sns, sqs = boto3.client("sns", **kw), boto3.client("sqs", **kw)
+    url = sqs.create_queue(QueueName="signed")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = sns.create_topic(Name="signed")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    for i in range(3):  # the first through moto's code, the others through the patch's
+        sns.publish(TopicArn=topic, Message=f"m{i}", Subject="s", MessageAttributes={
+            "k": {"DataType": "String", "StringValue": "v"}})
+    got = [json.loads(m["Body"]) for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
+    kept = sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]._message_public_keys
+    got.sort(key=lambda n: n["Message"])
+    first, later = got[0], got[1:]
+    for n in later:  # the same notification, field by field, but for what differs per message
+        assert sorted(n) == sorted(first), (sorted(n), sorted(first))
+        assert {k: v for k, v in n.items() if k not in ("Message", "MessageId", "Timestamp", "Signature")} == {
+            k: v for k, v in first.items() if k not in ("Message", "MessageId", "Timestamp", "Signature")}
+    assert len(kept) == 1  # one certificate for the subscription, not one per message
+    cert = x509.load_pem_x509_certificate(kept[first["SigningCertURL"].rsplit("/", 1)[1]])
+    for n in got:  # every message is signed, and verifies against the certificate it points at
+        signed = "".join(f"{k}\\n{n[k]}\\n" for k in ("Message", "MessageId", "Timestamp", "TopicArn", "Type"))
+        cert.public_key().verify(base64.b64decode(n["Signature"]), signed.encode(), padding.PKCS1v15(), hashes.SHA256())
+print("same")
+"""
+
+
+def test_sns_notifications_share_their_subscriptions_certificate_and_stay_signed() -> None:
+    # GIVEN an SQS subscription and three published messages
+    out = subprocess.run([sys.executable, "-c", SNS_SIGNING], capture_output=True, text=True, timeout=120)
+    # THEN the notifications moto's code and the patch make are alike, all verify against the one certificate kept
+    assert out.stdout.strip() == "same", out.stderr[-2000:]
