@@ -88,7 +88,7 @@ class Gateway:
             return self._pass(request)
         with self.control.traces.producing():
             status, headers, body = self._pass(request)
-            self._trace_call(call, trace, status, body)
+            self._trace_call(call, request.body, trace, status, body)
         return status, headers, body
 
     def _pass(self, request: Request) -> Answer:
@@ -99,9 +99,10 @@ class Gateway:
             body = self.follow(rewrite.then, body)
         return status, headers, body
 
-    def _trace_call(self, call: Call, trace: str, status: int, answer: bytes) -> None:
-        """One hop for a producer's call or a table write, the rules a put matched, then its answer's ids linked
-        (consumers wait for the link while producer calls are in flight, so their hops come after these)."""
+    def _trace_call(self, call: Call, sent: bytes, trace: str, status: int, answer: bytes) -> None:
+        """One hop for a producer's call or a table write (with the JSON it ``sent``, as sent), the rules a put
+        matched, then its answer's ids linked (consumers wait for the link while producer calls are in flight, so
+        their hops come after these)."""
         traces = self.control.traces
         ids = answer_ids(call, status, answer)
         self.journal.log(
@@ -113,7 +114,7 @@ class Gateway:
             target=call.target,
             ids=ids,
             ok=False if status >= 300 else None,
-            input=json.dumps(call.body)[:65536] if call.body else None,
+            input=sent[:65536].decode(errors="replace") if call.body else None,
         )
         if call.service == "events" and status < 300:
             for entry, event_id in zip(call.body.get("Entries", []), ids, strict=False):

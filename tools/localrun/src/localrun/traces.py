@@ -10,6 +10,7 @@ to the trace, so the consumer that later receives them continues it.
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
 import time
@@ -30,8 +31,13 @@ DEAD_LETTER_KINDS = frozenset({"dlq", "dead-letter"})
 RETRY_KINDS = frozenset({"retry", "batch"})
 
 
+_TRACE_IDS = random.Random()  # seeded from the OS once: trace ids need to be unique, not secret
+
+
 def new_trace_id() -> str:
-    return uuid.uuid4().hex[:24]
+    """24 hex digits, the unique part of an X-Ray trace id. Drawn from a generator of its own: ``uuid4`` asks the
+    OS for random bytes on every call (~20 us on this machine), and every producer call without a trace needs one."""
+    return f"{_TRACE_IDS.getrandbits(96):024x}"
 
 
 def trace_header(trace_id: str) -> str:
