@@ -291,10 +291,24 @@ def _alive(pid: int) -> bool:
         return False
 
 
-ANSWERS = """
+NUMBERED_TABLE = """
+def numbered_table(name):  # a table keyed by a string and a number, and a client for it (inside mock_aws)
+    ddb = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}])
+    return ddb
+"""
+
+ANSWERS = (
+    """
 import sys, boto3
 from moto import mock_aws
 from localrun import motoserver
+"""
+    + NUMBERED_TABLE
+    + """
 if sys.argv[1] == "patched":
     assert motoserver.patch_dynamodb_attribute_values()
 nested = {"M": {"s": {"S": "x"}, "l": {"L": [{"N": "1"}, {"M": {"b": {"B": b"\\x00\\xff"}}}, {"NULL": True}]}}}
@@ -304,11 +318,7 @@ item = {
     "bool": {"BOOL": False}, "map": nested, "list": {"L": [nested, {"L": []}, {"M": {}}]}, "uni": {"S": "caf\\u00e9"},
 }
 with mock_aws():
-    ddb = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
-    ddb.create_table(TableName="answers", BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}])
+    ddb = numbered_table("answers")
     key = {"pk": {"S": "p"}, "sk": {"N": "1"}}
     answers = [
         ddb.put_item(TableName="answers", Item=item, ReturnValues="ALL_OLD"),
@@ -332,16 +342,22 @@ for answer in answers:
         answer.pop("ResponseMetadata", None)
     print(repr(answer))
 """
+)
+
+
+def _patched_and_unpatched(script: str) -> dict[str, str]:
+    """What ``script`` prints in a fresh interpreter, with its patch ("patched") and without ("unpatched")."""
+    return {
+        variant: subprocess.run(
+            [sys.executable, "-c", script, variant], capture_output=True, text=True, timeout=120, check=True
+        ).stdout
+        for variant in ("patched", "unpatched")
+    }
 
 
 def test_dynamodb_answers_are_the_same_with_attribute_values_written_directly() -> None:
     # GIVEN every kind of attribute value, nested, through every call that answers with items
-    answers = {
-        variant: subprocess.run(
-            [sys.executable, "-c", ANSWERS, variant], capture_output=True, text=True, timeout=120, check=True
-        ).stdout
-        for variant in ("patched", "unpatched")
-    }
+    answers = _patched_and_unpatched(ANSWERS)
     # THEN boto3 reads the same answers whichever way moto wrote them
     assert "caf\u00e9" in answers["unpatched"] and "\\xfe" in answers["unpatched"]
     assert answers["patched"] == answers["unpatched"]
@@ -646,10 +662,14 @@ def test_items_are_copied_as_moto_copies_them() -> None:
     assert out.stdout.strip() == "same", out.stderr
 
 
-CONDITIONS = """
+CONDITIONS = (
+    """
 import sys, boto3
 from moto import mock_aws
 from localrun import motoserver
+"""
+    + NUMBERED_TABLE
+    + """
 if sys.argv[1] == "patched":
     assert motoserver.patch_dynamodb_condition_cache()
 out = []
@@ -661,11 +681,7 @@ def call(fn, **kwargs):
     except Exception as exc:  # the error moto answers is part of what is compared
         out.append(f"{type(exc).__name__}: {exc}")
 with mock_aws():
-    ddb = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
-    ddb.create_table(TableName="conditions", BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}])
+    ddb = numbered_table("conditions")
     key = {"pk": {"S": "p"}, "sk": {"N": "1"}}
     item = {**key, "v": {"N": "1"}, "tags": {"SS": ["a"]}, "m": {"M": {"x": {"S": "y"}}}}
     put = ddb.put_item
@@ -698,16 +714,12 @@ with mock_aws():
 for answer in out:
     print(repr(answer))
 """
+)
 
 
 def test_conditions_decide_as_moto_decides_when_their_parse_is_remembered() -> None:
     # GIVEN conditional writes, filters and transactions; one expression with different values and names; errors
-    answers = {
-        variant: subprocess.run(
-            [sys.executable, "-c", CONDITIONS, variant], capture_output=True, text=True, timeout=120, check=True
-        ).stdout
-        for variant in ("patched", "unpatched")
-    }
+    answers = _patched_and_unpatched(CONDITIONS)
     # THEN every answer and error is the same with the parse remembered
     assert answers["patched"].count("\n") == 18
     assert answers["patched"] == answers["unpatched"]
