@@ -732,9 +732,8 @@ def patch_dynamodb_condition_cache() -> bool:
     from moto.dynamodb.comparisons import ConditionExpressionParser
 
     original: Any = vars(ConditionExpressionParser).get("parse")
-    if original is None or not {"condition_expression", "expression_attribute_names"} <= set(
-        inspect.signature(ConditionExpressionParser.__init__).parameters
-    ):
+    inputs = {"condition_expression", "expression_attribute_names", "expression_attribute_values"}
+    if original is None or not inputs <= set(inspect.signature(ConditionExpressionParser.__init__).parameters):
         return _skipped("dynamodb condition cache")
     parsed: dict[tuple[object, str, str], tuple[Any, list[str], list[str]]] = {}
 
