@@ -651,6 +651,11 @@ def patch_dynamodb_attribute_values() -> bool:
     return True
 
 
+# Subscriptions' keys remembered with their certificates (cleared when full). moto's per-subscription key cache holds
+# 128; a subscription whose key it evicted gets a new key, and its next message a new certificate from moto's code.
+_MAX_SIGNING_KEYS = 1024
+
+
 def patch_sns_signing_certificate() -> bool:
     """Sign each SNS notification with one certificate per subscription, not a new certificate per message.
 
@@ -687,6 +692,8 @@ def patch_sns_signing_certificate() -> bool:
         known = certificate_urls.get(id(key))
         if known is None or known[0] is not key:
             data: dict[str, Any] = original(self, message, message_id, subject, message_attributes)
+            if len(certificate_urls) >= _MAX_SIGNING_KEYS:  # moto's key cache evicted keys: forget theirs too
+                certificate_urls.clear()
             certificate_urls[id(key)] = (key, str(data["SigningCertURL"]))
             return data
         timestamp = iso_8601_datetime_with_milliseconds()
