@@ -146,8 +146,10 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.exceptions import ConditionalCheckFailed
 from moto.dynamodb.models import dynamodb_backends
 from localrun import motoserver
-if sys.argv[1] == "patched":
+if sys.argv[1] in ("patched", "parsed once"):
     assert motoserver.patch_dynamodb_atomic_writes()
+if sys.argv[1] == "parsed once":  # every thread evaluates the one remembered tree of the condition
+    assert motoserver.patch_dynamodb_condition_cache()
 backend = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
 backend.create_table(
     "claims", schema=[{"AttributeName": "id", "KeyType": "HASH"}], throughput=None,
@@ -173,7 +175,7 @@ print(len(wins) - keys)
 """
 
 
-@pytest.mark.parametrize(("variant", "extra_winners"), [("patched", 0), ("unpatched", None)])
+@pytest.mark.parametrize(("variant", "extra_winners"), [("patched", 0), ("parsed once", 0), ("unpatched", None)])
 def test_concurrent_conditional_puts_of_one_item_let_exactly_one_win(variant: str, extra_winners: int | None) -> None:
     # GIVEN 8 threads racing attribute_not_exists puts of the same 200 items (the checkout's claim, in moto's backend)
     out = subprocess.run([sys.executable, "-c", RACE, variant], capture_output=True, text=True, timeout=120, check=True)
