@@ -205,6 +205,19 @@ attempt(events.describe_rule, Name="missing")
 pool = idp.create_user_pool(PoolName="replay")["UserPool"]["Id"]
 idp.list_user_pools(MaxResults=10)
 attempt(idp.describe_user_pool, UserPoolId="us-east-1_missing")
+import http.client
+raw = sqs.create_queue(QueueName="replay-raw")["QueueUrl"]
+raw_arn = sqs.get_queue_attributes(QueueUrl=raw, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=raw_arn, Attributes={"RawMessageDelivery": "true"})
+sns_auth = "AWS4-HMAC-SHA256 Credential=t/20260101/us-east-1/sns/aws4_request, SignedHeaders=host, Signature=x"
+publish = b"Action=Publish&TopicArn=" + topic.encode() + b"&Message="
+for form in (publish + b"a%2Bb+c%26%3D%C3%BC", publish + b"%FF+%zz&y", publish + b"\\xff", b"Action=ListTopics&x"):
+    # escapes, escapes that are no UTF-8 or none at all, a body that is no UTF-8, a field without a value
+    connection = http.client.HTTPConnection("127.0.0.1", server.server_port)
+    connection.request("POST", "/", form, {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+                                            "Authorization": sns_auth})
+    connection.getresponse().read()
+sqs.receive_message(QueueUrl=raw, MaxNumberOfMessages=10)
 print(json.dumps(answers))
 """
 
