@@ -9,7 +9,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from localrun.httpserve import Answer, LeanHTTPServer, RequestHead
+from localrun.httpserve import Answer, LeanHTTPServer, Received, RequestHead
 
 Seen = list[tuple[RequestHead, bytes]]
 
@@ -19,7 +19,8 @@ def served() -> Iterator[tuple[int, Seen]]:
     """A server echoing each request's method, target and body length; the heads and bodies it was given."""
     seen: Seen = []
 
-    def respond(head: RequestHead, body: bytes) -> Answer:
+    def respond(received: Received) -> Answer:
+        head, body = received.head, received.body
         seen.append((head, body))
         if head.target == "/fail":
             raise RuntimeError("the owner's bug")
@@ -145,3 +146,37 @@ def test_a_failing_owner_gets_a_500_without_its_trace_and_the_server_goes_on(ser
     assert answer.endswith(b'{"message": "internal error"}')
     # AND the next connection is served
     assert exchange(port, b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n").startswith(b"HTTP/1.1 200 OK")
+
+
+def test_a_body_over_the_servers_limit_is_refused_and_a_silent_client_is_answered_after_its_timeout() -> None:
+    # GIVEN a server taking bodies of up to 10 bytes and connections silent for up to 0.3 s
+    got: list[Received] = []
+
+    def respond(received: Received) -> Answer:
+        got.append(received)
+        return 200, [], b""
+
+    server = LeanHTTPServer(("127.0.0.1", 0), respond, max_body_bytes=10, timeout_s=0.3)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    try:
+        # WHEN bodies over the limit come, declared or chunked
+        declared = exchange(port, b"POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n")
+        chunked = exchange(port, b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nabcdef\r\n6\r\nghijkl\r\n")
+        # THEN each is refused with 413 (the declared one from its header alone)
+        assert declared.startswith(b"HTTP/1.1 413 ") and chunked.startswith(b"HTTP/1.1 413 ")
+        # WHEN a client declares 5 bytes, sends 2 and goes silent without closing
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab")
+            answer = sock.recv(65536)
+        # THEN it is answered 400 once the timeout passes
+        assert answer.startswith(b"HTTP/1.1 400 ") and b"0.3 s" in answer
+        # AND a body at the limit reaches the owner, with the client's address
+        assert (
+            exchange(port, b"POST / HTTP/1.1\r\nContent-Length: 10\r\nConnection: close\r\n\r\n0123456789")[:15]
+            == b"HTTP/1.1 200 OK"
+        )
+        assert [(r.body, r.client) for r in got] == [(b"0123456789", "127.0.0.1")]
+    finally:
+        server.shutdown()
+        server.server_close()

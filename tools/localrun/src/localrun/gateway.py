@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from localrun.httpserve import Answer, LeanHTTPServer, RequestHead
+from localrun.httpserve import Answer, LeanHTTPServer, Received
 from localrun.journal import Journal
 from localrun.lambda_api import CONTROL_PATH, LAMBDA_PATHS, LambdaApi, control_api
 from localrun.lambdas import LambdaControlPlane
@@ -63,10 +63,11 @@ class Gateway:
         self.server.shutdown()
         self.server.server_close()
 
-    def respond(self, head: RequestHead, body: bytes) -> Answer:
+    def respond(self, received: Received) -> Answer:
         """The answer to one HTTP request; a failure is answered as a failing AWS endpoint would, never hung."""
+        head = received.head
         try:
-            return self.dispatch(Request(head.method, head.target, head.headers, body))
+            return self.dispatch(Request(head.method, head.target, head.headers, received.body))
         except Exception as exc:
             self.journal.log("gateway", f"{head.method} {head.target}: {exc!r}")
             data = json.dumps({"message": f"local endpoint error: {exc}"}).encode()

@@ -200,24 +200,45 @@ def read_head(rfile: ByteStream) -> RequestHead | None:
         headers.append((name, value.strip()))
 
 
+@dataclass(frozen=True)
+class Received:
+    """One request as a lean server hands it to its owner."""
+
+    head: RequestHead
+    body: bytes
+    client: str  # the client's IP address
+
+
 # What a lean server's owner does with a request: its answer (an exception is answered 500, and the connection closed).
-Responder = Callable[[RequestHead, bytes], Answer]
+Responder = Callable[[Received], Answer]
 
 
 class LeanHTTPServer(socketserver.ThreadingTCPServer):
-    """HTTP/1.1 with connections kept open, a thread per connection, for the AWS endpoint.
+    """HTTP/1.1 with connections kept open, a thread per connection, for the AWS endpoint and the REST API.
 
     http.server's request handler parses every head with the ``email`` package and writes in pieces: ~70 us of CPU
     per request on this machine against ~40 us for the same exchange here (measured side by side, a kept-alive
     client, a GetItem-sized request). What a client sees is the same: status codes for bad heads (400, 414, 431,
     505) and bodies (400, 413), ``Expect: 100-continue``, HTTP/1.0 and ``Connection: close``. A thread per
-    connection, not a pool: an SQS long poll holds its connection up to 20 s."""
+    connection, not a pool: an SQS long poll holds its connection up to 20 s.
+
+    ``max_body_bytes``: a longer body is refused with 413 (from its header when it declares its size).
+    ``timeout_s``: how long a connection may stay silent, before a request or within one (None: no limit)."""
 
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], respond: Responder) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        respond: Responder,
+        *,
+        max_body_bytes: int | None = None,
+        timeout_s: float | None = None,
+    ) -> None:
         self.respond = respond
+        self.max_body_bytes = max_body_bytes
+        self.timeout_s = timeout_s
         super().__init__(address, _LeanConnection)
 
 
@@ -225,11 +246,15 @@ class _LeanConnection(socketserver.StreamRequestHandler):
     server: LeanHTTPServer
     disable_nagle_algorithm = True  # an answer is one write; a stall for the delayed ACK would cost 40 ms
 
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.timeout_s)
+
     def handle(self) -> None:
         try:
             while self._exchange():
                 pass
-        except ConnectionError:  # the client hung up before its answer was written: nothing to tell anyone
+        except (ConnectionError, TimeoutError):  # the client hung up, or went silent within a chunked body
             pass
 
     def _exchange(self) -> bool:
@@ -247,13 +272,17 @@ class _LeanConnection(socketserver.StreamRequestHandler):
             self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         try:
             body = read_framed_body(
-                self.rfile, head.values("Content-Length"), head.value("Transfer-Encoding"), None, self.timeout
+                self.rfile,
+                head.values("Content-Length"),
+                head.value("Transfer-Encoding"),
+                self.server.max_body_bytes,
+                self.server.timeout_s,
             )
         except BodyError as exc:
             self._refuse(exc.status, exc.message)  # the rest of the stream is not a request
             return False
         try:
-            status, headers, data = self.server.respond(head, body)
+            status, headers, data = self.server.respond(Received(head, body, self.client_address[0]))
         except Exception:  # noqa: BLE001 - the owner's bug: never hang the client nor end the server
             self._refuse(500, "internal error")
             return False

@@ -7,12 +7,11 @@ import threading
 import time
 import uuid
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
 from localrun.authorizer import CognitoAuthorizer, TokenRejectedError, unauthorized
-from localrun.httpserve import BodyError, read_body
+from localrun.httpserve import Answer, LeanHTTPServer, Received
 from localrun.journal import Journal
 from localrun.lambdas import LambdaControlPlane, PayloadTooLargeError
 from localrun.model import RestApi, Route
@@ -23,6 +22,7 @@ from localrun.traces import TRACE_HEADER, new_trace_id, trace_header, trace_id_f
 
 INTEGRATION_TIMEOUT_S = 29.0
 MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload quota (REST APIs)
+_FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})  # the server's to set, not a function's
 
 
 class RestGateway:
@@ -40,13 +40,11 @@ class RestGateway:
         self.integration_timeout_s = INTEGRATION_TIMEOUT_S
         self.lambdas = lambdas
         self.journal = journal
-        owner = self
-
-        class Handler(_Handler):
-            gateway = owner
-
-        self.server = ThreadingHTTPServer((host, port), Handler)
-        self.server.daemon_threads = True
+        # A silent client is dropped after twice the integration timeout: one that declares more body than it sends
+        # is answered 400, not waited on forever.
+        self.server = LeanHTTPServer(
+            (host, port), self.respond, max_body_bytes=MAX_REQUEST_BODY_BYTES, timeout_s=2 * INTEGRATION_TIMEOUT_S
+        )
         self.thread = threading.Thread(target=self.server.serve_forever, name="restapi", daemon=True)
 
     def start(self) -> None:
@@ -69,6 +67,19 @@ class RestGateway:
             self.journal.log("http", f"{request.method} {request.path}: 401 ({exc})", trace, ok=False)
             return unauthorized(), {}
         return None, {"authorizer": {"claims": claims}}
+
+    def respond(self, received: Received) -> Answer:
+        """The answer to one HTTP request; a failure of the runner's own is API Gateway's 502, never a hung client."""
+        head = received.head
+        parts = urlsplit(head.target)
+        request = HttpRequest(head.method, parts.path or "/", parts.query, head.headers, received.body, received.client)
+        try:
+            response = self.handle(request)
+        except Exception as exc:
+            self.journal.log("restapi", f"{head.method} {head.target}: {exc!r}")
+            response = gateway_error(502, "Internal server error")
+        headers = [(k, v) for k, v in response.headers if k.lower() not in _FRAMING]
+        return response.status, [*headers, ("Content-Length", str(len(response.body)))], response.body
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         found = resolve_route(self.apis, request.method, request.path)
@@ -135,46 +146,3 @@ class RestGateway:
         self.journal.log("http", f"{request.method} {request.path} <- {response.status}", trace, status=response.status)
         headers = [*response.headers, ("x-amzn-RequestId", request_id), (TRACE_HEADER, trace_header(trace))]
         return HttpResponse(response.status, headers, response.body)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    gateway: RestGateway
-    protocol_version = "HTTP/1.1"
-    # A socket read timeout: a client that declares more body than it sends is answered, not waited on forever.
-    timeout = 2 * INTEGRATION_TIMEOUT_S
-    disable_nagle_algorithm = True  # headers and body go out in separate writes: avoid the 40 ms delayed-ACK stall
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        pass
-
-    def _handle(self) -> None:
-        parts = urlsplit(self.path)
-        try:
-            body = read_body(self, MAX_REQUEST_BODY_BYTES)
-        except BodyError as exc:
-            self.close_connection = True  # the rest of the stream is not a request
-            self._send(gateway_error(exc.status, exc.message), [("Connection", "close")])
-            return
-        request = HttpRequest(
-            self.command, parts.path or "/", parts.query, list(self.headers.items()), body, self.client_address[0]
-        )
-        try:
-            response = self.gateway.handle(request)
-        except Exception as exc:
-            self.gateway.journal.log("restapi", f"{self.command} {self.path}: {exc!r}")
-            response = gateway_error(502, "Internal server error")
-        self._send(response)
-
-    def _send(self, response: HttpResponse, extra: list[tuple[str, str]] | None = None) -> None:
-        self.send_response_only(response.status)
-        for name, value in response.headers:
-            if name.lower() not in ("content-length", "transfer-encoding", "connection"):
-                self.send_header(name, value)
-        for name, value in extra or []:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = _handle
