@@ -393,6 +393,31 @@ def test_an_event_over_lambdas_6_mb_is_refused_and_so_is_such_a_response(env: En
         env.client("lambda").invoke(FunctionName=env.fn("ApiFn").name, Payload=b'"' + b"a" * (6 * 1024 * 1024) + b'"')
     assert excinfo.value.response["Error"]["Code"] == "RequestEntityTooLargeException"
 
+    # AND an Event invocation over Lambda's asynchronous 1 MB, which is never queued
+    def padded(size: int) -> bytes:  # a JSON object of ``size`` bytes
+        return b'{"pad": "' + b"a" * (size - 11) + b'"}'
+
+    def queued() -> int:
+        return sum(1 for entry in env.runner.journal.entries if "queued via Invoke (Event)" in entry["text"])
+
+    before = queued()
+    with pytest.raises(ClientError) as excinfo:
+        env.client("lambda").invoke(
+            FunctionName=env.fn("ApiFn").name, InvocationType="Event", Payload=padded(1024 * 1024 + 1)
+        )
+    assert excinfo.value.response["Error"]["Code"] == "RequestEntityTooLargeException"
+    assert "1048576 bytes" in excinfo.value.response["Error"]["Message"]
+    assert queued() == before
+    # AND one at the limit is queued
+    payload = padded(1024 * 1024)
+    assert (
+        env.client("lambda").invoke(FunctionName=env.fn("ApiFn").name, InvocationType="Event", Payload=payload)[
+            "StatusCode"
+        ]
+        == 202
+    )
+    assert queued() == before + 1
+
 
 def test_the_wait_for_a_free_instance_is_bounded_by_the_integration_timeout(env: Env) -> None:
     # GIVEN every instance of the API function busy

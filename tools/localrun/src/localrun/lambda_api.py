@@ -9,7 +9,13 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from localrun.httpserve import Answer
-from localrun.lambdas import MAX_SYNC_REQUEST_BYTES, Chaos, FunctionNotFoundError, LambdaControlPlane
+from localrun.lambdas import (
+    MAX_ASYNC_REQUEST_BYTES,
+    MAX_SYNC_REQUEST_BYTES,
+    Chaos,
+    FunctionNotFoundError,
+    LambdaControlPlane,
+)
 from localrun.model import ACCOUNT_ID, REGION, EventInvokeConfig, Function
 from localrun.pool import NoFreeInstanceError
 from localrun.rewrite import Request
@@ -63,11 +69,12 @@ class LambdaApi:
     def _invoke(self, name: str, request: Request) -> Answer:
         kind = request.header("X-Amz-Invocation-Type") or "RequestResponse"
         fn = self.control.function(name)
-        if kind == "RequestResponse" and len(request.body) > MAX_SYNC_REQUEST_BYTES:
+        limit = MAX_ASYNC_REQUEST_BYTES if kind == "Event" else MAX_SYNC_REQUEST_BYTES
+        if len(request.body) > limit:
             return _lambda_error(
                 413,
                 "RequestEntityTooLargeException",
-                f"Request must be smaller than {MAX_SYNC_REQUEST_BYTES} bytes for the InvokeFunction operation",
+                f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
             )
         if kind == "DryRun":
             return 204, [("x-amzn-RequestId", str(uuid.uuid4()))], b""

@@ -40,6 +40,8 @@ RETRY_DELAYS_S = (60.0, 120.0)
 # RequestEntityTooLargeException), a response over the second fails the invocation (Function.ResponseSizeTooLarge).
 MAX_SYNC_REQUEST_BYTES = 6 * 1024 * 1024
 MAX_SYNC_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
+# Lambda's asynchronous payload quota (1 MB since 2025, 256 KB before): an Event invocation over it is refused.
+MAX_ASYNC_REQUEST_BYTES = 1024 * 1024
 
 
 class FunctionNotFoundError(LookupError):
