@@ -180,3 +180,30 @@ def test_a_body_over_the_servers_limit_is_refused_and_a_silent_client_is_answere
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_what_the_owner_leaves_until_after_its_answer_runs_before_the_next_request_even_after_a_failure() -> None:
+    events: list[str] = []
+
+    def respond(received: Received) -> Answer:
+        target = received.head.target
+        events.append(f"respond {target}")
+        received.after.append(lambda: events.append(f"after {target}"))
+        if target == "/fail":
+            raise RuntimeError("the owner's bug")
+        return 200, [], b""
+
+    server = LeanHTTPServer(("127.0.0.1", 0), respond)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        # WHEN two requests come on one connection, then one whose owner fails
+        answers = exchange(
+            server.server_address[1], b"GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\nConnection: close\r\n\r\n"
+        )
+        failed = exchange(server.server_address[1], b"GET /fail HTTP/1.1\r\n\r\n")
+    finally:
+        server.shutdown()
+        server.server_close()
+    # THEN each request's leftovers ran after its answer, before the next request was read, the failed one's too
+    assert answers.count(b"HTTP/1.1 200 OK") == 2 and failed.startswith(b"HTTP/1.1 500")
+    assert events == ["respond /a", "after /a", "respond /b", "after /b", "respond /fail", "after /fail"]

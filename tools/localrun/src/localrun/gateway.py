@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from localrun.httpserve import Answer, LeanHTTPServer, Received
@@ -67,13 +67,16 @@ class Gateway:
         """The answer to one HTTP request; a failure is answered as a failing AWS endpoint would, never hung."""
         head = received.head
         try:
-            return self.dispatch(Request(head.method, head.target, head.headers, received.body))
+            return self.dispatch(Request(head.method, head.target, head.headers, received.body), received.after)
         except Exception as exc:
             self.journal.log("gateway", f"{head.method} {head.target}: {exc!r}")
             data = json.dumps({"message": f"local endpoint error: {exc}"}).encode()
             return 500, [("Content-Type", "application/json")], data
 
-    def dispatch(self, request: Request) -> Answer:
+    def dispatch(self, request: Request, after: list[Callable[[], None]] | None = None) -> Answer:
+        """The answer to one request. A producer's trace hop and links are recorded once the answer is written
+        when ``after`` (the server's list of what follows the answer) is given (~50 us of a SendMessage the client
+        does not wait for), else before this returns."""
         if request.path.startswith(CONTROL_PATH):
             return control_api(self.control, request)
         if request.path.startswith(LAMBDA_PATHS):
@@ -87,9 +90,26 @@ class Gateway:
             trace = new_trace_id()  # a producer outside any trace starts one
         if call is None or trace is None:
             return self._pass(request)
-        with self.control.traces.producing():
+        traces = self.control.traces
+        traces.start_producing()  # consumers of what this call produces wait for its links until done_producing
+        try:
             status, headers, body = self._pass(request)
-            self._trace_call(call, request.body, trace, status, body)
+        except BaseException:
+            traces.done_producing()
+            raise
+
+        def record() -> None:
+            try:
+                self._trace_call(call, request.body, trace, status, body)
+            except Exception as exc:  # noqa: BLE001 - the call was made: failing it now would have it retried
+                self.journal.log("gateway", f"no trace hop for {describe(call)}: {exc!r}", trace)
+            finally:
+                traces.done_producing()
+
+        if after is None:
+            record()
+        else:
+            after.append(record)
         return status, headers, body
 
     def _pass(self, request: Request) -> Answer:

@@ -8,7 +8,7 @@ import http.client
 import json
 import socketserver
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import Protocol
@@ -203,11 +203,14 @@ def read_head(rfile: ByteStream) -> RequestHead | None:
 
 @dataclass(frozen=True)
 class Received:
-    """One request as a lean server hands it to its owner."""
+    """One request as a lean server hands it to its owner. ``after``: what the owner leaves until its answer is
+    written (bookkeeping the client need not wait for); run on the connection's thread before its next request,
+    also when the answer could not be written."""
 
     head: RequestHead
     body: bytes
     client: str  # the client's IP address
+    after: list[Callable[[], None]] = field(default_factory=list)
 
 
 # What a lean server's owner does with a request: its answer (an exception is answered 500, and the connection closed).
@@ -282,8 +285,17 @@ class _LeanConnection(socketserver.StreamRequestHandler):
         except BodyError as exc:
             self._refuse(exc.status, exc.message)  # the rest of the stream is not a request
             return False
+        received = Received(head, body, self.client_address[0])
         try:
-            status, headers, data = self.server.respond(Received(head, body, self.client_address[0]))
+            return self._answer(received)
+        finally:
+            for task in received.after:
+                task()
+
+    def _answer(self, received: Received) -> bool:
+        head = received.head
+        try:
+            status, headers, data = self.server.respond(received)
         except Exception:  # noqa: BLE001 - the owner's bug: never hang the client nor end the server
             self._refuse(500, "internal error")
             return False

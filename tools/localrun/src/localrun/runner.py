@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from localrun.apply import TopologyDiff
 from localrun.aws import BackendClients, EndpointClients
@@ -22,6 +22,9 @@ from localrun.pool import FunctionPool, Instance
 from localrun.redrive import MessageMover
 from localrun.restapi import RestGateway
 from localrun.traces import DEFAULT_KEEP_HOPS, TraceStore
+
+if TYPE_CHECKING:
+    from localrun.gateway import Gateway  # imported when the runner starts: it brings moto
 
 Starter = Callable[[Function], Instance]
 DEFAULT_POOL_MAX = 4
@@ -90,6 +93,7 @@ class Runner:
         self.pools: dict[str, FunctionPool] = {}
         self.control: LambdaControlPlane | None = None  # set by start()
         self.rest: RestGateway | None = None  # set by start() when the topology has a REST API
+        self.gateway: Gateway | None = None  # the AWS endpoint, set by start()
         self.timings: dict[str, float] = {}
         self._functions = {fn.name: fn for fn in topology.functions}  # the current definitions (infra changes)
         self.console_port = console_port  # None: no console
@@ -130,6 +134,7 @@ class Runner:
         mover = MessageMover(self.topology, backend, self.journal, self.traces)
         gateway = Gateway(moto, control, self.journal, port=self.port, mover=mover)
         gateway.start()
+        self.gateway = gateway
         self._stoppers.append(gateway.stop)
 
         t = time.monotonic()

@@ -176,14 +176,21 @@ class TraceStore:
     @contextmanager
     def producing(self) -> Iterator[None]:
         """Around a producer's call: a consumer may receive the message before the call's answer is linked."""
-        with self._cv:
-            self._producing += 1
+        self.start_producing()
         try:
             yield
         finally:
-            with self._cv:
-                self._producing -= 1
-                self._cv.notify_all()
+            self.done_producing()
+
+    def start_producing(self) -> None:
+        """A producer's call begins: consumers wait for links until :meth:`done_producing` (called once, always)."""
+        with self._cv:
+            self._producing += 1
+
+    def done_producing(self) -> None:
+        with self._cv:
+            self._producing -= 1
+            self._cv.notify_all()
 
     def linked_wait(self, external_ids: Iterable[str | None], timeout_s: float = 1.0) -> str | None:
         """:meth:`linked`, waiting (at most ``timeout_s``) while producer calls are in flight."""
