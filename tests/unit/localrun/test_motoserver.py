@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import string
 import subprocess
 import sys
 import threading
@@ -770,3 +771,51 @@ def test_sns_notifications_share_their_subscriptions_certificate_and_stay_signed
     out = subprocess.run([sys.executable, "-c", SNS_SIGNING], capture_output=True, text=True, timeout=120)
     # THEN the notifications moto's code and the patch make are alike, all verify against the one certificate kept
     assert out.stdout.strip() == "same", out.stderr[-2000:]
+
+
+RANDOM_STRINGS = """
+import json, string, sys, boto3
+from moto import mock_aws
+from moto.moto_api._internal import mock_random
+from localrun import motoserver
+if sys.argv[1] == "patched":
+    assert motoserver.patch_random_strings()
+
+def draws():
+    with mock_aws():
+        kw = dict(region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+        sqs = boto3.client("sqs", **kw)
+        url = sqs.create_queue(QueueName="handles")["QueueUrl"]
+        sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": "m"} for i in range(10)])
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+        handles = [m["ReceiptHandle"] for m in got["Messages"]]
+        request_id = got["ResponseMetadata"]["RequestId"]
+    strings = {f"{digits}-{lower}": [mock_random.get_random_string(length=20, include_digits=digits, lower_case=lower)
+                                     for _ in range(300)] for digits in (True, False) for lower in (True, False)}
+    return handles, request_id, strings
+
+def shape(texts):  # the lengths drawn and every character seen
+    return sorted({len(t) for t in texts}), "".join(sorted(set("".join(texts))))
+
+mock_random.seed(11)
+handles, request_id, strings = draws()
+mock_random.seed(11)
+again = draws()
+print(json.dumps({
+    "handles": shape(handles),
+    "request id": shape([request_id])[0],
+    "strings": {k: shape(v) for k, v in strings.items()},
+    "the same seed draws the same": again == (handles, request_id, strings),
+    "handles of one receive differ": len(set(handles)) == len(handles),
+}))
+"""
+
+
+def test_request_ids_and_receipt_handles_are_drawn_as_moto_draws_them() -> None:
+    # GIVEN receipt handles, a request id and random strings of every kind, drawn twice from one seed
+    answers = {variant: json.loads(out) for variant, out in _patched_and_unpatched(RANDOM_STRINGS).items()}
+    # THEN with the patch they have moto's lengths and alphabets, and a seed draws the same strings every time
+    assert answers["patched"] == answers["unpatched"]
+    assert answers["patched"]["handles"] == [[185], string.ascii_lowercase]
+    assert answers["patched"]["strings"]["True-False"] == [[20], "".join(sorted(string.ascii_letters + string.digits))]
+    assert answers["patched"]["the same seed draws the same"] and answers["patched"]["handles of one receive differ"]

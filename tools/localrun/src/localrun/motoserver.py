@@ -33,6 +33,8 @@ system (moto 5.2):
   (:func:`patch_serializer_dict_members`), not six alias providers per member of every answer;
 * DynamoDB attribute values are written straight into JSON answers (:func:`patch_dynamodb_attribute_values`):
   moto's generic serializer spent ~75% of a 20-item Query on them;
+* request ids and SQS receipt handles are drawn a string at a time (:func:`patch_random_strings`), not one
+  ``random.choice`` per character (~46 us per message received);
 * S3 event records get the ``sequencer`` (and, in a versioned bucket, the ``versionId``) that S3 puts in them
   (:func:`patch_s3_event_sequencer`): moto's have neither, and consumers order the writes of a key by it.
 
@@ -808,6 +810,48 @@ def patch_serializer_dict_members() -> bool:
     return True
 
 
+_RECEIPT_HANDLE_LENGTH = 185
+
+
+def patch_random_strings() -> bool:
+    """Draw moto's random strings (request ids, SQS receipt handles) a string at a time, not a character at a time.
+
+    moto builds every request id (52 characters) and every SQS receipt handle (185) with one ``random.choice`` per
+    character: ~10 and ~46 us here, on every call and on every message received (a receive of ten messages spent
+    ~0.5 ms on its handles). ``choices`` draws from the same alphabet, as many characters, uniformly, from moto's
+    own generator (``mock_random``), so a seed still gives the same strings run after run: ~3.5 and ~13 us."""
+    import string
+
+    import moto.sqs.models as sqs_models
+    import moto.sqs.utils as sqs_utils
+    from moto.moto_api._internal import mock_random
+    from moto.moto_api._internal.moto_random import MotoRandom
+
+    original = vars(MotoRandom).get("get_random_string")
+    receipt_handle = getattr(sqs_models, "generate_receipt_handle", None)
+    source = inspect.getsource(receipt_handle) if callable(receipt_handle) else ""
+    if (
+        original is None
+        or list(inspect.signature(original).parameters) != ["self", "length", "include_digits", "lower_case"]
+        or receipt_handle is not getattr(sqs_utils, "generate_receipt_handle", None)
+        or f"length = {_RECEIPT_HANDLE_LENGTH}" not in source
+        or "ascii_lowercase" not in source
+    ):
+        return _skipped("random strings")
+
+    def get_random_string(self: Any, length: int = 20, include_digits: bool = True, lower_case: bool = False) -> str:
+        pool = string.ascii_letters + (string.digits if include_digits else "")
+        drawn = "".join(self.choices(pool, k=length))
+        return drawn.lower() if lower_case else drawn
+
+    def generate_receipt_handle() -> str:
+        return "".join(mock_random.choices(string.ascii_lowercase, k=_RECEIPT_HANDLE_LENGTH))
+
+    _replace(MotoRandom, "get_random_string", get_random_string)
+    _replace(sqs_models, "generate_receipt_handle", generate_receipt_handle)
+    return True
+
+
 def _skipped(what: str) -> bool:
     sys.stderr.write(f"localrun.motoserver: moto changed, patch '{what}' not applied\n")
     return False
@@ -857,6 +901,7 @@ def _apply_each() -> None:
     patch_serializer_dict_members()
     patch_dynamodb_condition_cache()
     patch_sns_signing_certificate()
+    patch_random_strings()
 
 
 class MotoProcess:
