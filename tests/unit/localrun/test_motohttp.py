@@ -251,3 +251,25 @@ def test_result_members_read_by_remembered_aliases_are_the_ones_moto_picks() -> 
     # digests, failed entries) included
     assert len(patched) >= 50
     assert patched == generic
+
+
+@pytest.mark.parametrize(
+    ("host", "target"),
+    [
+        ("127.0.0.1:4566", "/"),
+        ("localhost:4566", "/000000000000/queue?Action=ReceiveMessage&x=%2F+y"),
+        ("bucket.s3.localhost:4566", "/dir/%C3%BC%20a%2Bb.txt?versionId=1"),
+        ("localhost", "//double/slash"),
+        ("localhost:80", "/p"),
+        ("LocalHost:4566", "/p"),  # werkzeug lower-cases it: moto's way
+        ("xn--n3h.net:4566", "/p"),  # Punycode: moto's way
+        ("[::1]:4566", "/p"),  # IPv6: moto's way
+        ("localhost:04566", "/p"),  # a port werkzeug rewrites: moto's way
+    ],
+)
+def test_the_url_handed_to_moto_is_the_one_moto_would_build(host: str, target: str) -> None:
+    from localrun.motobackend import wsgi_environ
+    from localrun.motohttp import _backend_request, _raw_url
+
+    request = _backend_request(wsgi_environ("GET", target, [("Host", host)], b"", ("127.0.0.1", 4566)))
+    assert _raw_url(request) == request.raw_url

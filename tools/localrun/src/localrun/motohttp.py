@@ -16,6 +16,7 @@ so a fixed pool of threads would starve.
 from __future__ import annotations
 
 import io
+import re
 import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
@@ -156,7 +157,7 @@ class WithoutFlask:
         request = _backend_request(environ)
         recorder._record_request(request)
         try:
-            result = handler(request, request.raw_url, dict(request.headers))
+            result = handler(request, _raw_url(request), dict(request.headers))
         except ClientError as exc:  # as moto's view answers it
             result = 400, {}, exc.response["Error"]["Message"]
         except HTTPException as exc:  # as Flask answers a view's
@@ -221,6 +222,21 @@ def _backend_request(environ: WSGIEnvironment) -> BackendRequest:
         return request
     request.__dict__["files"] = request.parameter_storage_class()
     return request
+
+
+# A host werkzeug's URI -> IRI conversion gives back unchanged: lower case, ASCII, no Punycode, a canonical port.
+_PLAIN_HOST = re.compile(r"(?!.*xn--)[a-z0-9.-]+(:[1-9][0-9]{0,4})?")
+
+
+def _raw_url(request: BackendRequest) -> str:
+    """moto's ``request.raw_url`` (the URL as it arrived). For a plain host and no script root it is built here:
+    werkzeug builds its root through a URI -> IRI conversion that leaves such a URL as it is (~15 us of a ~270 us
+    ReceiveMessage). Any other request gets moto's own."""
+    host = request.host
+    if request.root_path or not _PLAIN_HOST.fullmatch(host):
+        return request.raw_url
+    url = f"{request.scheme}://{host}{request.raw_path}"
+    return f"{url}?{request.query_string.decode()}" if request.query_string else url
 
 
 class InAccount:
