@@ -184,10 +184,13 @@ def test_a_body_over_the_servers_limit_is_refused_and_a_silent_client_is_answere
 
 def test_what_the_owner_leaves_until_after_its_answer_runs_before_the_next_request_even_after_a_failure() -> None:
     events: list[str] = []
+    client_has_answer = threading.Event()
 
     def respond(received: Received) -> Answer:
         target = received.head.target
         events.append(f"respond {target}")
+        if target == "/waits":  # its leftover waits until the client has read the answer (never, were it first)
+            received.after.append(lambda: events.append(f"answered first: {client_has_answer.wait(5)}"))
         received.after.append(lambda: events.append(f"after {target}"))
         if target == "/fail":
             raise RuntimeError("the owner's bug")
@@ -195,15 +198,33 @@ def test_what_the_owner_leaves_until_after_its_answer_runs_before_the_next_reque
 
     server = LeanHTTPServer(("127.0.0.1", 0), respond)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
     try:
         # WHEN two requests come on one connection, then one whose owner fails
-        answers = exchange(
-            server.server_address[1], b"GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\nConnection: close\r\n\r\n"
-        )
-        failed = exchange(server.server_address[1], b"GET /fail HTTP/1.1\r\n\r\n")
+        answers = exchange(port, b"GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\nConnection: close\r\n\r\n")
+        failed = exchange(port, b"GET /fail HTTP/1.1\r\n\r\n")
+        # AND one whose leftover waits for the client to have its answer
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(b"GET /waits HTTP/1.1\r\nConnection: close\r\n\r\n")
+            waited = sock.recv(65536)
+            client_has_answer.set()
+            while sock.recv(65536):
+                pass
     finally:
         server.shutdown()
         server.server_close()
-    # THEN each request's leftovers ran after its answer, before the next request was read, the failed one's too
+    # THEN each request's leftovers ran after its answer was written, before the next request was read, the failed
+    # one's too
     assert answers.count(b"HTTP/1.1 200 OK") == 2 and failed.startswith(b"HTTP/1.1 500")
-    assert events == ["respond /a", "after /a", "respond /b", "after /b", "respond /fail", "after /fail"]
+    assert waited.startswith(b"HTTP/1.1 200 OK")
+    assert events == [
+        "respond /a",
+        "after /a",
+        "respond /b",
+        "after /b",
+        "respond /fail",
+        "after /fail",
+        "respond /waits",
+        "answered first: True",
+        "after /waits",
+    ]
