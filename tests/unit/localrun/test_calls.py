@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from localrun.model import query_action
 from localrun.records.calls import answer_ids, classify
 
 JSON = "application/x-amz-json-1.1"
@@ -58,3 +59,24 @@ def test_sns_publish_s3_put_and_table_writes() -> None:
     assert write is not None and write.table_write and not write.producer and write.target == "keys,orders"
     headers, body = _target("DynamoDB_20120810.GetItem", {"TableName": "orders"})
     assert classify("POST", "/", headers, body, in_trace=False) is None
+
+
+def test_a_forms_action_is_read_as_parse_qs_reads_it() -> None:
+    assert query_action(b"Action=Publish&TopicArn=t&Message=Action%3DSubscribe") == "Publish"
+    assert query_action(b"TopicArn=t&Action=&Action=Publish") == "Publish"  # a blank one is no Action
+    assert query_action(b"Act%69on=Pub%6Cish&Message=x") == "Publish"  # escaped: read by parsing the form
+    assert query_action(b"Message=x") == ""
+
+
+def test_what_a_call_addresses_is_read_from_its_request_when_asked() -> None:
+    form = [("Content-Type", "application/x-www-form-urlencoded")]
+    send = classify("POST", "/000000000000/q", form, b"Action=SendMessage&MessageBody=hi", in_trace=False)
+    assert send is not None and send.target == "/000000000000/q"  # the old query protocol: the queue is the path
+    twice = b"Action=Publish&TopicArn=first&TopicArn=second&Message=x"
+    publish = classify("POST", "/", form, twice, in_trace=False)
+    assert publish is not None and publish.target == "first" and publish.body == {}
+    headers, body = _target("AWSEvents.PutEvents", {"Entries": [{"Source": "s"}, {"EventBusName": "b"}]})
+    events = classify("POST", "/", headers, body, in_trace=False)
+    assert events is not None and events.target == "b,default" and len(events.body["Entries"]) == 2
+    broken = classify("POST", "/", headers, b"{not json", in_trace=False)
+    assert broken is not None and broken.producer and broken.body == {} and broken.target == ""

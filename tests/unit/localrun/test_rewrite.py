@@ -67,3 +67,20 @@ def test_other_calls_pass_unchanged() -> None:
     request = Request("PUT", "/bucket/key", [("Content-Type", "text/plain")], b"data")
     out = rewriters().rewrite(request)
     assert (out.body, out.headers, out.then) == (b"data", request.headers, None)
+
+
+def test_query_lists_show_function_arns_and_an_escaped_action_is_still_read() -> None:
+    form = [("Content-Type", "application/x-www-form-urlencoded")]
+    listing = Request("POST", "/", form, b"Action=ListSubscriptionsByTopic&TopicArn=t")
+    assert rewriters().rewrite(listing).then == ShowFunctionArns()
+    escaped = f"Act%69on=Subscr%69be&TopicArn={TOPIC}&Protocol=lambda&Endpoint={FN_ARN}&Action=Subscribe".encode()
+    out = rewriters().rewrite(Request("POST", "/", form, escaped))
+    assert dict(parse_qsl(out.body.decode()))["Protocol"] == "sqs"
+    publish = Request("POST", "/", form, b"Action=Publish&TopicArn=t&Message=\xff")  # no UTF-8: moto's to answer
+    assert rewriters().rewrite(publish).body == publish.body
+
+
+def test_a_header_is_found_by_any_spelling_and_the_first_value_wins() -> None:
+    request = Request("POST", "/", [("x-amz-TARGET", "a.B"), ("X-Amz-Target", "c.D")], b"")
+    assert request.header("X-Amz-Target") == "a.B"
+    assert request.header("Content-Type") is None

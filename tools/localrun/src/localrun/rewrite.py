@@ -12,12 +12,13 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit
 from xml.etree import ElementTree
 
 from localrun.journal import Journal
-from localrun.model import arn_service, function_name_from_arn
+from localrun.model import arn_service, function_name_from_arn, query_action
 from localrun.shadows import shadow_queue_name
 
 Headers = list[tuple[str, str]]
@@ -63,8 +64,15 @@ class Request:
     body: bytes
 
     def header(self, name: str) -> str | None:
-        lname = name.lower()
-        return next((v for k, v in self.headers if k.lower() == lname), None)
+        return self._by_name.get(name.lower())
+
+    @cached_property
+    def _by_name(self) -> dict[str, str]:
+        """Each header's first value by its lower-case name (the endpoint looks up three to five per call)."""
+        found: dict[str, str] = {}
+        for name, value in self.headers:
+            found.setdefault(name.lower(), value)
+        return found
 
     def unchanged(self, then: AnswerIntent | None = None) -> Rewrite:
         return Rewrite(self.body, self.headers, then)
@@ -117,17 +125,19 @@ class QueryRewriter:
     shadow_arn: ShadowArn
 
     def rewrite(self, request: Request) -> Rewrite:
-        form = parse_qsl(request.body.decode(), keep_blank_values=True)
+        action = query_action(request.body)
+        if action.startswith(("List", "Get")):
+            return request.unchanged(ShowFunctionArns())
+        if action != "Subscribe":
+            return request.unchanged()
+        form = parse_qsl(request.body.decode(errors="replace"), keep_blank_values=True)
         fields = dict(form)
-        action = fields.get("Action", "")
-        if action == "Subscribe" and fields.get("Protocol", "").lower() == "lambda":
+        if fields.get("Protocol", "").lower() == "lambda":
             fn = function_name_from_arn(fields["Endpoint"])
             shadow = self.shadow_arn(fn)
             form = [(k, "sqs" if k == "Protocol" else shadow if k == "Endpoint" else v) for k, v in form]
             then = RecordSubscription(fn, fields["TopicArn"]) if fields.get("TopicArn") else None
             return Rewrite(urlencode(form).encode(), request.headers, then)
-        if action.startswith(("List", "Get")):
-            return request.unchanged(ShowFunctionArns())
         return request.unchanged()
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from localrun.model import query_action
 
 # Calls that start a trace when they come without one (a user's CLI, a test, a producer outside Lambda).
 PRODUCER_ACTIONS = frozenset({"PutEvents", "SendMessage", "SendMessageBatch", "Publish", "PublishBatch", "PutObject"})
@@ -17,10 +20,14 @@ _MESSAGE_ID = re.compile(rb"<MessageId>([^<]+)</MessageId>")
 
 @dataclass(frozen=True)
 class Call:
+    """A call the traces follow. Its service and action are read from the request's head (or a form's ``Action``);
+    its body and what it addresses only when asked, which the endpoint does once the answer is written."""
+
     service: str  # events, sqs, sns, s3, dynamodb
     action: str
-    target: str  # what it addresses: bus, queue URL, topic ARN, s3://bucket/key, table name(s)
-    body: dict[str, Any] = field(default_factory=dict)  # the JSON body, when the protocol is JSON
+    sent: bytes = b""  # the request's body
+    form: bool = False  # ``sent`` is a URL-encoded form (the query protocol), else JSON
+    where: str = ""  # what it addresses when the request's path says it: the object (S3), the queue (SQS forms)
 
     @property
     def producer(self) -> bool:
@@ -30,37 +37,53 @@ class Call:
     def table_write(self) -> bool:
         return self.service == "dynamodb" and self.action in TABLE_WRITES
 
+    @cached_property
+    def body(self) -> dict[str, Any]:
+        """The JSON body ({} for a form, or a body that is no JSON object)."""
+        return {} if self.form else _json(self.sent)
+
+    @cached_property
+    def target(self) -> str:
+        """What it addresses: bus(es), queue URL, topic ARN, s3://bucket/key, table name(s)."""
+        if self.form:
+            fields: dict[str, str] = {}
+            for name, value in parse_qsl(self.sent.decode(errors="replace")):
+                fields.setdefault(name, value)  # the first of a repeated field
+            return fields.get("TopicArn" if self.service == "sns" else "QueueUrl", self.where)
+        if self.service == "events":
+            return ",".join(sorted({str(e.get("EventBusName") or "default") for e in self.body.get("Entries", [])}))
+        if self.service == "sqs":
+            return str(self.body.get("QueueUrl", ""))
+        if self.service == "dynamodb":
+            return ",".join(_tables(self.action, self.body))
+        return self.where
+
 
 def classify(method: str, path: str, headers: list[tuple[str, str]], body: bytes, *, in_trace: bool) -> Call | None:
     """The call, when it is one the traces follow: producers, and table writes made inside a trace (a write starts
-    none, so outside one its body is not parsed); else None."""
+    none, so outside one it is not one); else None. No body is parsed here but a form's ``Action``."""
     lower = {k.lower(): v for k, v in headers}
     target = lower.get("x-amz-target", "")
     if target:
         prefix, _, action = target.partition(".")
         if prefix == "AWSEvents" and action == "PutEvents":
-            doc = _json(body)
-            buses = {str(e.get("EventBusName") or "default") for e in doc.get("Entries", [])}
-            return Call("events", action, ",".join(sorted(buses)), doc)
+            return Call("events", action, body)
         if prefix == "AmazonSQS" and action in PRODUCER_ACTIONS:
-            doc = _json(body)
-            return Call("sqs", action, str(doc.get("QueueUrl", "")), doc)
+            return Call("sqs", action, body)
         if prefix.startswith("DynamoDB") and action in TABLE_WRITES and in_trace:
-            doc = _json(body)
-            return Call("dynamodb", action, ",".join(_tables(action, doc)), doc)
-        return None  # a read: its body is not parsed
+            return Call("dynamodb", action, body)
+        return None  # a read
     if method == "POST" and lower.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        form = {k: v[0] for k, v in parse_qs(body.decode(errors="replace")).items()}
-        action = form.get("Action", "")
+        action = query_action(body)
         if action in ("Publish", "PublishBatch"):
-            return Call("sns", action, form.get("TopicArn", ""))
+            return Call("sns", action, body, form=True)
         if action in ("SendMessage", "SendMessageBatch"):
-            return Call("sqs", action, form.get("QueueUrl", path))
+            return Call("sqs", action, body, form=True, where=path)
         return None
     parts = urlsplit(path)
     segments = parts.path.lstrip("/").split("/", 1)
     if method == "PUT" and len(segments) == 2 and segments[1] and not parts.query:
-        return Call("s3", "PutObject", f"s3://{segments[0]}/{unquote(segments[1])}")
+        return Call("s3", "PutObject", where=f"s3://{segments[0]}/{unquote(segments[1])}")
     return None
 
 
