@@ -1,4 +1,5 @@
-"""The lean keep-alive server behind the AWS endpoint: what a client sees is what http.server would give it."""
+"""The lean keep-alive servers (a thread per connection; the AWS endpoint's loop): what a client sees is what
+http.server would give it."""
 
 from __future__ import annotations
 
@@ -6,16 +7,38 @@ import http.client
 import json
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Protocol
 
 import pytest
-from localrun.httpserve import Answer, LeanHTTPServer, Received, RequestHead
+from localrun.httploop import LoopHTTPServer
+from localrun.httpserve import Answer, LeanHTTPServer, Received, RequestHead, Responder
 
 Seen = list[tuple[RequestHead, bytes]]
 
 
+class Server(Protocol):
+    server_address: tuple[str, int]
+
+    def serve_forever(self) -> None: ...
+    def shutdown(self) -> None: ...
+    def server_close(self) -> None: ...
+
+
+MakeServer = Callable[[Responder], Server]
+
+
+@pytest.fixture(params=[LeanHTTPServer, LoopHTTPServer], ids=["thread-per-connection", "loop"])
+def make_server(request: pytest.FixtureRequest) -> MakeServer:
+    def make(respond: Responder) -> Server:
+        server: Server = request.param(("127.0.0.1", 0), respond)
+        return server
+
+    return make
+
+
 @pytest.fixture
-def served() -> Iterator[tuple[int, Seen]]:
+def served(make_server: MakeServer) -> Iterator[tuple[int, Seen]]:
     """A server echoing each request's method, target and body length; the heads and bodies it was given."""
     seen: Seen = []
 
@@ -27,7 +50,7 @@ def served() -> Iterator[tuple[int, Seen]]:
         data = json.dumps({"method": head.method, "target": head.target, "length": len(body)}).encode()
         return 200, [("Content-Type", "application/json"), ("X-Custom", "kept")], data
 
-    server = LeanHTTPServer(("127.0.0.1", 0), respond)
+    server = make_server(respond)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server.server_address[1], seen
@@ -182,7 +205,9 @@ def test_a_body_over_the_servers_limit_is_refused_and_a_silent_client_is_answere
         server.server_close()
 
 
-def test_what_the_owner_leaves_until_after_its_answer_runs_before_the_next_request_even_after_a_failure() -> None:
+def test_what_the_owner_leaves_until_after_its_answer_runs_before_the_next_request_even_after_a_failure(
+    make_server: MakeServer,
+) -> None:
     events: list[str] = []
     client_has_answer = threading.Event()
 
@@ -196,7 +221,7 @@ def test_what_the_owner_leaves_until_after_its_answer_runs_before_the_next_reque
             raise RuntimeError("the owner's bug")
         return 200, [], b""
 
-    server = LeanHTTPServer(("127.0.0.1", 0), respond)
+    server = make_server(respond)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     port = server.server_address[1]
     try:

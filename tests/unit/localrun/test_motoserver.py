@@ -819,3 +819,51 @@ def test_request_ids_and_receipt_handles_are_drawn_as_moto_draws_them() -> None:
     assert answers["patched"]["handles"] == [[185], string.ascii_lowercase]
     assert answers["patched"]["strings"]["True-False"] == [[20], "".join(sorted(string.ascii_letters + string.digits))]
     assert answers["patched"]["the same seed draws the same"] and answers["patched"]["handles of one receive differ"]
+
+
+SNS_HTTP = """
+import json, sys, threading, time, boto3
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from moto import mock_aws
+from localrun import motoserver
+if sys.argv[1] == "patched":
+    assert motoserver.patch_sns_http_delivery()
+posted = []
+
+class SlowEndpoint(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        time.sleep(1.5)
+        posted.append(json.loads(body))
+        self.send_response(200); self.end_headers()
+    def log_message(self, *args): pass
+
+server = HTTPServer(("127.0.0.1", 0), SlowEndpoint)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+with mock_aws():
+    kw = dict(region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+    sns, sqs = boto3.client("sns", **kw), boto3.client("sqs", **kw)
+    topic = sns.create_topic(Name="t")["TopicArn"]
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=f"http://127.0.0.1:{server.server_port}/hook")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint="arn:aws:sqs:us-east-1:123456789012:q")
+    started = time.monotonic()
+    sns.publish(TopicArn=topic, Message="hello")
+    answered_s = time.monotonic() - started
+    queued = sqs.receive_message(QueueUrl=url).get("Messages", [])
+    deadline = time.monotonic() + 10
+    while not posted and time.monotonic() < deadline:
+        time.sleep(0.05)
+print(json.dumps({"answered within 1 s": answered_s < 1, "queued": len(queued),
+                  "posted": [(p["Type"], p["Message"]) for p in posted]}))
+"""
+
+
+@pytest.mark.parametrize("variant", ["patched", "moto"])
+def test_a_slow_http_subscription_holds_up_no_publisher_and_still_gets_the_notification(variant: str) -> None:
+    # GIVEN a topic with an HTTP endpoint answering after 1.5 s and an SQS subscription WHEN a message is published
+    out = subprocess.run([sys.executable, "-c", SNS_HTTP, variant], capture_output=True, text=True, timeout=120)
+    result = json.loads(out.stdout)
+    # THEN both subscriptions get it; patched, Publish answers before the endpoint does (moto's own waits for it)
+    assert result["queued"] == 1 and result["posted"] == [["Notification", "hello"]], out.stderr[-2000:]
+    assert result["answered within 1 s"] == (variant == "patched")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -573,3 +574,38 @@ def test_a_method_with_scopes_wants_an_access_token_granting_one(env: Env) -> No
     )["AuthenticationResult"]["AccessToken"]
     assert call("GET", f"{env.api}/admin", id_token)[0] == 401
     assert call("GET", f"{env.api}/admin", access)[0] == 200
+
+
+def test_a_long_poll_on_the_endpoint_holds_up_no_other_client_and_gets_what_is_sent_meanwhile(env: Env) -> None:
+    # GIVEN an empty queue, one client polling it for up to 5 s and one whose queue waits 5 s by default
+    sqs = env.client("sqs")
+    url = sqs.create_queue(QueueName="long-poll")["QueueUrl"]
+    waiting_url = sqs.create_queue(QueueName="long-poll-default", Attributes={"ReceiveMessageWaitTimeSeconds": "5"})[
+        "QueueUrl"
+    ]
+    got: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+
+    def poll(name: str, queue: str, **wait: int) -> None:
+        started = time.monotonic()
+        messages = env.client("sqs").receive_message(QueueUrl=queue, **wait).get("Messages", [])
+        got[name] = (time.monotonic() - started, messages)
+
+    pollers = [
+        threading.Thread(target=poll, args=("explicit", url), kwargs={"WaitTimeSeconds": 5}),
+        threading.Thread(target=poll, args=("default", waiting_url)),
+    ]
+    for t in pollers:
+        t.start()
+    time.sleep(0.3)
+    # WHEN another client calls meanwhile, then sends to both queues
+    started = time.monotonic()
+    sqs.list_queues(QueueNamePrefix="long-poll")
+    answered_s = time.monotonic() - started
+    sqs.send_message(QueueUrl=url, MessageBody="meanwhile")
+    sqs.send_message(QueueUrl=waiting_url, MessageBody="by default")
+    for t in pollers:
+        t.join(10)
+    # THEN that client was answered at once, and each poll got its message as it was sent, not at its end
+    assert answered_s < 1.0
+    assert [m["Body"] for m in got["explicit"][1]] == ["meanwhile"] and got["explicit"][0] < 4
+    assert [m["Body"] for m in got["default"][1]] == ["by default"] and got["default"][0] < 4

@@ -12,7 +12,8 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from localrun.httpserve import Answer, LeanHTTPServer, Received
+from localrun.httploop import LoopHTTPServer, WouldBlock, must_not_wait
+from localrun.httpserve import Answer, Received
 from localrun.journal import Journal
 from localrun.lambda_api import CONTROL_PATH, LAMBDA_PATHS, LambdaApi, control_api
 from localrun.lambdas import LambdaControlPlane
@@ -53,7 +54,7 @@ class Gateway:
         self.rewriters = Rewriters.for_shadows(control.shadows.arn_for, journal)
         import moto.events.models  # noqa: F401 - the rule matcher: imported now, not on the first PutEvents
 
-        self.server = LeanHTTPServer((host, port), self.respond)
+        self.server = LoopHTTPServer((host, port), self.respond)
         self.thread = threading.Thread(target=self.server.serve_forever, name="gateway", daemon=True)
 
     def start(self) -> None:
@@ -78,11 +79,14 @@ class Gateway:
         when ``after`` (the server's list of what follows the answer) is given (~50 us of a SendMessage the client
         does not wait for), else before this returns."""
         if request.path.startswith(CONTROL_PATH):
+            _may_wait()
             return control_api(self.control, request)
         if request.path.startswith(LAMBDA_PATHS):
+            _may_wait()  # an invocation waits for the function
             return self.lambda_api.answer(request)
         service, _, action = (request.header("X-Amz-Target") or "").partition(".")
         if service == "AmazonSQS" and action in MOVE_ACTIONS and self.mover is not None:
+            _may_wait()
             return move_task_api(self.mover, action, request.body)
         trace = trace_id_from_header(request.header(TRACE_HEADER))
         call = classify(request.method, request.path, request.headers, request.body, in_trace=trace is not None)
@@ -168,6 +172,12 @@ class Gateway:
             (k, v) for k, v in answer if k.lower() not in _HOP_BY_HOP or (keep_length and k.lower() == "content-length")
         ]
         return status, out, data
+
+
+def _may_wait() -> None:
+    """The runner's own answers (control, Lambda, message moves) may wait: never on the endpoint's loop."""
+    if must_not_wait():
+        raise WouldBlock
 
 
 def _rules_matching(rules: Iterable[Rule], entry: dict[str, Any], event_id: str) -> list[Rule]:

@@ -255,60 +255,100 @@ class _LeanConnection(socketserver.StreamRequestHandler):
         self.connection.settimeout(self.server.timeout_s)
 
     def handle(self) -> None:
+        server = self.server
+        client = self.client_address[0]
+        Exchanges(self.rfile, self.wfile.write, client, server.respond, server.max_body_bytes, server.timeout_s).serve()
+
+
+class Exchanges:
+    """The requests of one connection, read from ``rfile`` and answered in turn through ``write`` on the calling
+    thread, until the connection ends."""
+
+    def __init__(
+        self,
+        rfile: ByteStream,
+        write: Callable[[bytes], object],
+        client: str,
+        respond: Responder,
+        max_body_bytes: int | None,
+        timeout_s: float | None,
+    ) -> None:
+        self.rfile, self.write, self.client = rfile, write, client
+        self.respond, self.max_body_bytes, self.timeout_s = respond, max_body_bytes, timeout_s
+
+    def serve(self) -> None:
         try:
-            while self._exchange():
+            while self.exchange():
                 pass
         except (ConnectionError, TimeoutError):  # the client hung up, or went silent within a chunked body
             pass
 
-    def _exchange(self) -> bool:
+    def exchange(self) -> bool:
         """Answer one request; whether the connection stays open."""
         try:
             head = read_head(self.rfile)
         except HeadError as exc:
-            self._refuse(exc.status, exc.message)
+            self.refuse(exc.status, exc.message)
             return False
         except TimeoutError:
             return False
         if head is None:
             return False
         if head.version != "HTTP/1.0" and (head.value("Expect") or "").lower() == "100-continue":
-            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         try:
             body = read_framed_body(
                 self.rfile,
                 head.values("Content-Length"),
                 head.value("Transfer-Encoding"),
-                self.server.max_body_bytes,
-                self.server.timeout_s,
+                self.max_body_bytes,
+                self.timeout_s,
             )
         except BodyError as exc:
-            self._refuse(exc.status, exc.message)  # the rest of the stream is not a request
+            self.refuse(exc.status, exc.message)  # the rest of the stream is not a request
             return False
-        received = Received(head, body, self.client_address[0])
+        return self.answer(Received(head, body, self.client))
+
+    def answer(self, received: Received) -> bool:
+        """Answer ``received``, then run what its owner left until after; whether the connection stays open."""
         try:
-            return self._answer(received)
+            return self.write_answer(received, self.answer_to(received))
         finally:
             for task in received.after:
                 task()
 
-    def _answer(self, received: Received) -> bool:
-        head = received.head
+    def answer_to(self, received: Received) -> Answer | None:
+        """The owner's answer; None when the owner failed (then refused: never hang the client nor end the server)."""
         try:
-            status, headers, data = self.server.respond(received)
-        except Exception:  # noqa: BLE001 - the owner's bug: never hang the client nor end the server
-            self._refuse(500, "internal error")
-            return False
-        if not any(name.lower() == "content-length" for name, _ in headers):
-            headers = [*headers, ("Content-Length", str(len(data)))]
-        keep = head.keep_alive
-        self.wfile.write(answer_bytes(status, headers, b"" if head.method == "HEAD" else data, close=not keep))
-        return keep
+            return self.respond(received)
+        except Exception:  # noqa: BLE001 - the owner's bug
+            return None
 
-    def _refuse(self, status: int, message: str) -> None:
-        data = json.dumps({"message": message}).encode()
-        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
-        self.wfile.write(answer_bytes(status, headers, data, close=True))
+    def write_answer(self, received: Received, answer: Answer | None) -> bool:
+        if answer is None:
+            self.refuse(500, "internal error")
+            return False
+        self.write(answer_message(received.head, answer))
+        return received.head.keep_alive
+
+    def refuse(self, status: int, message: str) -> None:
+        self.write(refusal(status, message))
+
+
+def answer_message(head: RequestHead, answer: Answer) -> bytes:
+    """The answer to a request with ``head``, as sent: framed by its Content-Length, without a body for a HEAD,
+    saying ``Connection: close`` when the request does not keep the connection open."""
+    status, headers, data = answer
+    if not any(name.lower() == "content-length" for name, _ in headers):
+        headers = [*headers, ("Content-Length", str(len(data)))]
+    return answer_bytes(status, headers, b"" if head.method == "HEAD" else data, close=not head.keep_alive)
+
+
+def refusal(status: int, message: str) -> bytes:
+    """A request refused with ``status``, saying why; the connection ends after it."""
+    data = json.dumps({"message": message}).encode()
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+    return answer_bytes(status, headers, data, close=True)
 
 
 class KeptConnection:

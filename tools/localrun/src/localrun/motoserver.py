@@ -26,7 +26,8 @@ system (moto 5.2):
 * items are copied without ``copy.deepcopy``'s dispatch for every attribute value
   (:func:`patch_dynamodb_item_copies`): moto copies every item a Query answers with;
 * SNS notifications are signed with one certificate per subscription (:func:`patch_sns_signing_certificate`):
-  moto made and kept a new certificate per message;
+  moto made and kept a new certificate per message; those to HTTP(S) subscriptions are posted after Publish
+  answers, as SNS posts them (:func:`patch_sns_http_delivery`), not before it, without a timeout;
 * a DynamoDB condition or filter expression is parsed once, not twice per request
   (:func:`patch_dynamodb_condition_cache`);
 * a result dict's members are read by the aliases moto's picker would try, computed once per member
@@ -61,6 +62,8 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any, cast
+
+from localrun.httploop import WouldBlock, must_not_wait
 
 START_TIMEOUT_S = 60.0
 
@@ -285,13 +288,22 @@ def patch_sqs_locking() -> bool:
     sent message could vanish and a deleted one come back: measured here, 4 senders and 3 consumers of 6,000
     messages lost 141 and resurrected 878. The lock is the queue's own (reentrant) condition; a long-polling receive
     releases it while it waits.
+
+    A long poll must not wait on the endpoint's loop (``localrun.httploop``), which answers every other client: there
+    it is tried without waiting, and when that finds nothing, :class:`WouldBlock` has it asked again on a thread of
+    its own, where it waits.
     """
     import moto.sqs.models as sqs_models
 
     queue_cls: Any = sqs_models.Queue
     backend_cls: Any = sqs_models.SQSBackend
     probe = queue_cls("probe", region="us-east-1", account_id="000000000000")
-    if not hasattr(probe, "_messages_lock") or not hasattr(backend_cls, "get_queue"):
+    receive_params = list(inspect.signature(backend_cls.receive_message).parameters)[:4]
+    if (
+        not hasattr(probe, "_messages_lock")
+        or not hasattr(backend_cls, "get_queue")
+        or receive_params != ["self", "queue_name", "count", "wait_seconds_timeout"]
+    ):
         return _skipped("sqs locking")
     delete_message = queue_cls.delete_message
     receive_message = backend_cls.receive_message
@@ -300,9 +312,14 @@ def patch_sqs_locking() -> bool:
         with self._messages_lock:
             delete_message(self, receipt_handle)
 
-    def locked_receive(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+    def locked_receive(self: Any, queue_name: str, count: int, wait_s: int, *args: Any, **kwargs: Any) -> Any:
         with self.get_queue(queue_name)._messages_lock:
-            return receive_message(self, queue_name, *args, **kwargs)
+            if wait_s and must_not_wait():  # a long poll on the endpoint's loop: there only if it need not wait
+                got = receive_message(self, queue_name, count, 0, *args, **kwargs)
+                if not got:
+                    raise WouldBlock
+                return got
+            return receive_message(self, queue_name, count, wait_s, *args, **kwargs)
 
     _replace(queue_cls, "delete_message", locked_delete)
     _replace(backend_cls, "receive_message", locked_receive)
@@ -658,6 +675,36 @@ def patch_dynamodb_attribute_values() -> bool:
 _MAX_SIGNING_KEYS = 1024
 
 
+def patch_sns_http_delivery() -> bool:
+    """Deliver SNS notifications to HTTP(S) subscriptions off the publisher's thread, as SNS delivers them: after
+    Publish has answered.
+
+    moto posts each one before Publish answers, with no timeout: an endpoint that answered slowly (or never) held the
+    publisher's call, and on the endpoint's loop (``localrun.httploop``) every other client's with it. A failed
+    delivery is a line on stderr (SNS would retry it, then drop it)."""
+    from moto.sns import models as sns_models
+
+    subscription_cls: Any = sns_models.Subscription
+    original: Any = vars(subscription_cls).get("publish")
+    if original is None or list(inspect.signature(original).parameters)[:3] != ["self", "message", "message_id"]:
+        return _skipped("sns http delivery")
+
+    def deliver(subscription: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        try:
+            original(subscription, *args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - the endpoint's failure; the publisher has its answer
+            sys.stderr.write(f"localrun: SNS delivery to {subscription.endpoint} failed: {exc!r}\n")
+
+    def publish(self: Any, *args: Any, **kwargs: Any) -> None:
+        if self.protocol in ("http", "https"):
+            threading.Thread(target=deliver, args=(self, args, kwargs), name="sns-http-delivery", daemon=True).start()
+        else:
+            original(self, *args, **kwargs)
+
+    _replace(subscription_cls, "publish", publish)
+    return True
+
+
 def patch_sns_signing_certificate() -> bool:
     """Sign each SNS notification with one certificate per subscription, not a new certificate per message.
 
@@ -930,6 +977,7 @@ def _apply_each() -> None:
     patch_serializer_dict_members()
     patch_dynamodb_condition_cache()
     patch_sns_signing_certificate()
+    patch_sns_http_delivery()
     patch_random_strings()
 
 
