@@ -395,62 +395,82 @@ def patch_dynamodb_atomic_writes() -> bool:
 
 
 class _TransactionKeys(threading.local):
-    """The items the TransactWriteItems in flight on this thread touches (table name -> (hash, range) keys), and the
-    rollback snapshots taken of its tables so far."""
+    """The items the TransactWriteItems in flight on this thread touches (table name -> (hash, range) keys), and what
+    its cancellation would put back in its tables (table name -> :class:`_Undo`), kept so far."""
 
     touched: dict[str, list[tuple[Any, Any]]] | None = None
-    snapshots: dict[str, Any] | None = None
+    undos: dict[str, _Undo] | None = None
 
 
-def _rollback_snapshot(table: Any, keys: list[tuple[Any, Any]]) -> Any:
-    """What moto's rollback needs of ``table``: the item containers the transaction writes into copied (the table's,
-    and the partitions of its keys), and only the items it touches copied deeply (an Update changes its item in
-    place); the stream's records copied as a list. Other partitions are shared: the transaction runs under the
-    DynamoDB write lock (:func:`patch_dynamodb_atomic_writes`), so nothing else writes into them meanwhile."""
-    snapshot = copy.copy(table)
-    items = copy.copy(table.items)  # keeps the defaultdict's factory
-    if table.range_key_attr is not None:
-        for hash_key in {hash_key for hash_key, _ in keys}:
-            if hash_key in items:
-                items[hash_key] = dict(items[hash_key])
-    for hash_key, range_key in keys:
-        item = table.get_item(hash_key, range_key)
-        if item is not None:
+class _Undo:
+    """What a cancelled transaction puts back in one table, taken before its first write: the items it touches
+    (copied deeply: an Update changes its item in place), the partitions of its keys as they were (a range key
+    table's), which of its hash keys had none, the table's and its stream's own attributes, and the stream's records.
+    Nothing else can change meanwhile: the transaction runs under the DynamoDB write lock
+    (:func:`patch_dynamodb_atomic_writes`)."""
+
+    def __init__(self, table: Any, keys: list[tuple[Any, Any]]) -> None:
+        self.table = table
+        self.attributes = dict(vars(table))
+        items = table.items
+        self.absent = {hash_key for hash_key, _ in keys if hash_key not in items}
+        self.kept: dict[Any, Any] = {}  # hash key -> its partition (range key tables) or its item, as they were
+        for hash_key, range_key in keys:
+            if hash_key in self.absent:
+                continue
             if range_key is None:
-                items[hash_key] = copy.deepcopy(item)
-            else:
-                items[hash_key][range_key] = copy.deepcopy(item)
-    snapshot.items = items
-    if table.stream_shard is not None:
-        shard = copy.copy(table.stream_shard)
-        shard.items = list(table.stream_shard.items)
-        shard.table = snapshot
-        snapshot.stream_shard = shard
-    return snapshot
+                self.kept[hash_key] = copy.deepcopy(items[hash_key])
+                continue
+            partition = self.kept.setdefault(hash_key, dict(items[hash_key]))
+            if range_key in partition:
+                partition[range_key] = copy.deepcopy(partition[range_key])
+        shard = table.stream_shard
+        self.shard = None if shard is None else (shard, dict(vars(shard)), list(shard.items))
+
+    def restore(self) -> None:
+        items = self.table.items
+        for hash_key in self.absent:
+            items.pop(hash_key, None)
+        items.update(self.kept)
+        vars(self.table).update(self.attributes)
+        if self.shard is not None:
+            shard, attributes, records = self.shard
+            vars(shard).update(attributes)
+            shard.items = records
 
 
 def patch_dynamodb_transaction_copies() -> bool:
-    """Let a TransactWriteItems copy what its rollback needs, not every table it touches.
+    """Let a TransactWriteItems keep what its cancellation puts back, not copies of every table it touches.
 
-    moto deep-copies each table a transaction names before running it, to put the copy back if the transaction is
-    cancelled: a transaction cost O(table size) (~14 ms once bench's table held ~600 items; 5.6x ministack) and held
-    the DynamoDB write lock meanwhile. Here the copy moto asks for is a snapshot that restores the same state: the
-    containers of the table's items copied, the items the transaction touches copied deeply, the stream's record list
-    copied. A request whose keys cannot be read (moto will refuse it) gets moto's own deep copy.
+    moto deep-copies each table a transaction names before running it, and puts the copy in the table's place if the
+    transaction is cancelled: a transaction cost O(table size) (~14 ms once bench's table held ~600 items; 5.6x
+    ministack) and held the DynamoDB write lock meanwhile. Here moto's copy is the table itself, and what the
+    transaction may change is kept aside (:class:`_Undo`, O(the transaction's items)); when moto cancels the
+    transaction, that is put back in the table. A request whose keys cannot be read (moto will refuse it) gets
+    moto's own deep copy.
     """
     import moto.dynamodb.models as dynamodb_models
+    from moto.dynamodb.exceptions import (
+        MockValidationException,
+        MultipleTransactionsException,
+        TransactionCanceledException,
+    )
     from moto.dynamodb.models.dynamo_type import DynamoType
     from moto.dynamodb.models.table import Table
 
     backend_cls: Any = dynamodb_models.DynamoDBBackend
-    # moto's own method (another patch may wrap it): it must still take its rollback copies with copy.deepcopy.
+    # moto's own method (another patch may wrap it): it must still take its rollback copies with copy.deepcopy, and
+    # put them back on exactly these exceptions.
     source = inspect.getsource(dynamodb_models)
     if (
         getattr(dynamodb_models, "copy", None) is not copy
         or "original_table_state[table_name] = copy.deepcopy(" not in source
+        or "except (MultipleTransactionsException, MockValidationException):" not in source
+        or "raise TransactionCanceledException(errors)" not in source
     ):
         return _skipped("dynamodb transaction copies")
     transaction = _TransactionKeys()
+    cancelled = (TransactionCanceledException, MultipleTransactionsException, MockValidationException)
 
     def keys_of(backend: Any, transact_items: list[dict[str, Any]]) -> dict[str, list[tuple[Any, Any]]] | None:
         touched: dict[str, list[tuple[Any, Any]]] = {}
@@ -469,30 +489,34 @@ def patch_dynamodb_transaction_copies() -> bool:
         return touched
 
     class _Copy:
-        """Stands in for the ``copy`` module inside moto's DynamoDB backend: tables named by the transaction in
-        flight on this thread get a rollback snapshot; everything else is copied as before."""
+        """Stands in for the ``copy`` module inside moto's DynamoDB backend: a table named by the transaction in
+        flight on this thread is its own copy (what it may lose is kept aside); everything else is copied as
+        before."""
 
         copy = staticmethod(copy.copy)
 
         @staticmethod
         def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
-            touched, snapshots = transaction.touched, transaction.snapshots
-            if touched is None or snapshots is None or not isinstance(value, Table) or value.name not in touched:
+            touched, undos = transaction.touched, transaction.undos
+            if touched is None or undos is None or not isinstance(value, Table) or value.name not in touched:
                 return copy.deepcopy(value, memo)
-            # moto copies a table once per item of the transaction that names it, all before the first write: one
-            # snapshot serves them all
-            if value.name not in snapshots:
-                snapshots[value.name] = _rollback_snapshot(value, touched[value.name])
-            return snapshots[value.name]
+            # moto copies a table once per item of the transaction that names it, all before the first write
+            if value.name not in undos:
+                undos[value.name] = _Undo(value, touched[value.name])
+            return value
 
     transact = backend_cls.transact_write_items
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> Any:
-        transaction.touched, transaction.snapshots = keys_of(self, transact_items), {}
+        transaction.touched, transaction.undos = keys_of(self, transact_items), {}
         try:
             return transact(self, transact_items)
+        except cancelled:
+            for undo in transaction.undos.values():
+                undo.restore()
+            raise
         finally:
-            transaction.touched = transaction.snapshots = None
+            transaction.touched = transaction.undos = None
 
     _replace(dynamodb_models, "copy", _Copy)
     _replace(backend_cls, "transact_write_items", transact_write_items)
