@@ -115,7 +115,7 @@ class LoopHTTPServer:
     def _accept(self) -> None:
         try:
             sock, address = self.socket.accept()
-        except (BlockingIOError, ConnectionError):
+        except OSError:  # gone before it was accepted, or out of file descriptors: as socketserver, try again later
             return
         sock.setblocking(False)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # an answer is one write
