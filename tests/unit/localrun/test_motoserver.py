@@ -867,3 +867,65 @@ def test_a_slow_http_subscription_holds_up_no_publisher_and_still_gets_the_notif
     # THEN both subscriptions get it; patched, Publish answers before the endpoint does (moto's own waits for it)
     assert result["queued"] == 1 and result["posted"] == [["Notification", "hello"]], out.stderr[-2000:]
     assert result["answered within 1 s"] == (variant == "patched")
+
+
+RECEIVED_COPIES = """
+import json, sys, boto3
+from moto import mock_aws
+from localrun import motoserver
+if sys.argv[1] == "patched":
+    assert motoserver.patch_sqs_received_copies()
+KEEP = ("Body", "MD5OfBody", "MD5OfMessageAttributes", "MessageAttributes")
+def seen(got):
+    return [{k: m[k] for k in KEEP if k in m} | {"Attributes": {k: v for k, v in m.get("Attributes", {}).items()
+            if k in ("MessageGroupId", "ApproximateReceiveCount", "AWSTraceHeader")}}
+            for m in got.get("Messages", [])]
+with mock_aws():
+    sqs = boto3.client("sqs", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+    url = sqs.create_queue(QueueName="plain")["QueueUrl"]
+    attrs = {"s": {"DataType": "String", "StringValue": "v"}, "n": {"DataType": "Number", "StringValue": "7"},
+             "b": {"DataType": "Binary", "BinaryValue": b"\\x00\\xff"}, "c": {"DataType": "String.kind", "StringValue": "x"}}
+    sqs.send_message(QueueUrl=url, MessageBody="with attributes", MessageAttributes=attrs,
+                     MessageSystemAttributes={"AWSTraceHeader": {"DataType": "String", "StringValue": "Root=1-a-b"}})
+    out = {"filtered": seen(sqs.receive_message(QueueUrl=url, MessageAttributeNames=["s"], VisibilityTimeout=0,
+                                                 MessageSystemAttributeNames=["All"]))}
+    # the stored message kept every attribute the first copy was filtered of
+    out["all"] = seen(sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"], VisibilityTimeout=0,
+                                          MessageSystemAttributeNames=["All"]))
+    fifo = sqs.create_queue(QueueName="groups.fifo", Attributes={"FifoQueue": "true",
+                                                                  "ContentBasedDeduplication": "true"})["QueueUrl"]
+    for group, body in (("g1", "a"), ("g1", "b"), ("g2", "c")):
+        sqs.send_message(QueueUrl=fifo, MessageBody=body, MessageGroupId=group)
+    # a group with a message in flight gives no other until it is deleted
+    first = sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=1, MessageSystemAttributeNames=["All"])
+    out["fifo"] = [seen(first), seen(sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=10,
+                                                         MessageSystemAttributeNames=["All"]))]
+    sqs.delete_message(QueueUrl=fifo, ReceiptHandle=first["Messages"][0]["ReceiptHandle"])
+    out["fifo"].append(seen(sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=10)))
+    # and a copy is a deep one: equal, sharing no container with the queue's message
+    import moto.sqs.models as sqs_models
+    stored = sqs_models.sqs_backends["123456789012"]["us-east-1"].queues["plain"]._messages[0]
+    copied = sqs_models.deepcopy(stored)
+    containers = [k for k, v in vars(stored).items() if isinstance(v, (dict, list, set))]
+    out["deep"] = (vars(copied) == vars(stored), [k for k in containers if getattr(copied, k) is getattr(stored, k)])
+    groups = {"g1", "g2"}
+    out["groups"] = (sqs_models.deepcopy(groups) == groups, sqs_models.deepcopy(groups) is groups)
+print(json.dumps(out, sort_keys=True, default=repr))
+"""
+
+
+def test_received_messages_are_copied_as_moto_copies_them() -> None:
+    # GIVEN messages with every kind of attribute, one received with a filter on them, and FIFO groups in flight
+    answers = {
+        variant: subprocess.run(
+            [sys.executable, "-c", RECEIVED_COPIES, variant], capture_output=True, text=True, timeout=120, check=True
+        ).stdout
+        for variant in ("patched", "moto")
+    }
+    # THEN every answer is moto's own, and filtering a copy left the stored message whole
+    assert answers["patched"] == answers["moto"]
+    out = json.loads(answers["patched"])
+    assert set(out["filtered"][0]["MessageAttributes"]) == {"s"}
+    assert set(out["all"][0]["MessageAttributes"]) == {"s", "n", "b", "c"}
+    assert [[m["Body"] for m in got] for got in out["fifo"]] == [["a"], ["c"], ["b"]]
+    assert out["deep"] == [True, []] and out["groups"] == [True, False]
