@@ -885,8 +885,8 @@ with mock_aws():
     url = sqs.create_queue(QueueName="plain")["QueueUrl"]
     attrs = {"s": {"DataType": "String", "StringValue": "v"}, "n": {"DataType": "Number", "StringValue": "7"},
              "b": {"DataType": "Binary", "BinaryValue": b"\\x00\\xff"}, "c": {"DataType": "String.kind", "StringValue": "x"}}
-    sqs.send_message(QueueUrl=url, MessageBody="with attributes", MessageAttributes=attrs,
-                     MessageSystemAttributes={"AWSTraceHeader": {"DataType": "String", "StringValue": "Root=1-a-b"}})
+    trace = {"AWSTraceHeader": {"DataType": "String", "StringValue": "Root=1-a-b"}}
+    sqs.send_message(QueueUrl=url, MessageBody="with attributes", MessageAttributes=attrs, MessageSystemAttributes=trace)
     out = {"filtered": seen(sqs.receive_message(QueueUrl=url, MessageAttributeNames=["s"], VisibilityTimeout=0,
                                                  MessageSystemAttributeNames=["All"]))}
     # the stored message kept every attribute the first copy was filtered of
