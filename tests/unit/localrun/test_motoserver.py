@@ -884,9 +884,11 @@ with mock_aws():
     sqs = boto3.client("sqs", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
     url = sqs.create_queue(QueueName="plain")["QueueUrl"]
     attrs = {"s": {"DataType": "String", "StringValue": "v"}, "n": {"DataType": "Number", "StringValue": "7"},
-             "b": {"DataType": "Binary", "BinaryValue": b"\\x00\\xff"}, "c": {"DataType": "String.kind", "StringValue": "x"}}
+             "b": {"DataType": "Binary", "BinaryValue": b"\\x00\\xff"},
+             "c": {"DataType": "String.kind", "StringValue": "x"}}
     trace = {"AWSTraceHeader": {"DataType": "String", "StringValue": "Root=1-a-b"}}
-    sqs.send_message(QueueUrl=url, MessageBody="with attributes", MessageAttributes=attrs, MessageSystemAttributes=trace)
+    sqs.send_message(QueueUrl=url, MessageBody="with attributes", MessageAttributes=attrs,
+                     MessageSystemAttributes=trace)
     out = {"filtered": seen(sqs.receive_message(QueueUrl=url, MessageAttributeNames=["s"], VisibilityTimeout=0,
                                                  MessageSystemAttributeNames=["All"]))}
     # the stored message kept every attribute the first copy was filtered of
