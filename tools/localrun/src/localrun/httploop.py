@@ -65,12 +65,11 @@ class _Connection:
 
 class LoopHTTPServer:
     """HTTP/1.1 with connections kept open, their requests answered in turn on the thread running
-    :meth:`serve_forever`; :class:`localrun.httpserve.LeanHTTPServer`'s behaviour for everything a client sees.
-    ``max_body_bytes``: a longer body is refused with 413."""
+    :meth:`serve_forever`; :class:`localrun.httpserve.LeanHTTPServer`'s behaviour for everything a client sees (with
+    no body limit and no silence timeout)."""
 
-    def __init__(self, address: tuple[str, int], respond: Responder, *, max_body_bytes: int | None = None) -> None:
+    def __init__(self, address: tuple[str, int], respond: Responder) -> None:
         self.respond = respond
-        self.max_body_bytes = max_body_bytes
         self.socket = socket.create_server(address)
         self.socket.setblocking(False)
         self.server_address: tuple[str, int] = self.socket.getsockname()[:2]
@@ -176,9 +175,10 @@ class LoopHTTPServer:
         connection.head = None
         return self._answer(connection, Received(head, body, connection.client))
 
-    def _reads_body(self, connection: _Connection, head: RequestHead) -> bool:
-        """Whether the loop reads this request's body itself (one Content-Length of at most 1 MiB and within the
-        limit, or none), noting its length; any other framing is read by a thread."""
+    @staticmethod
+    def _reads_body(connection: _Connection, head: RequestHead) -> bool:
+        """Whether the loop reads this request's body itself (one Content-Length of at most 1 MiB, or none), noting
+        its length; any other framing is read by a thread."""
         if head.value("Transfer-Encoding") is not None or head.value("Expect") is not None:
             return False
         lengths = head.values("Content-Length")
@@ -186,8 +186,7 @@ class LoopHTTPServer:
         if len(lengths) > 1 or not (raw.isascii() and raw.isdigit()):
             return False
         connection.length = int(raw)
-        limit = INLINE_BODY_BYTES if self.max_body_bytes is None else min(self.max_body_bytes, INLINE_BODY_BYTES)
-        return connection.length <= limit
+        return connection.length <= INLINE_BODY_BYTES
 
     def _answer(self, connection: _Connection, received: Received) -> bool:
         try:
@@ -264,7 +263,7 @@ class LoopHTTPServer:
     ) -> None:
         sock = connection.sock
         rfile = io.BufferedReader(_Prefixed(prefix, sock))
-        exchanges = Exchanges(rfile, sock.sendall, connection.client, self.respond, self.max_body_bytes, None)
+        exchanges = Exchanges(rfile, sock.sendall, connection.client, self.respond, None, None)
         with sock:
             try:
                 if unsent is not None:
