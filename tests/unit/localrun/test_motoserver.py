@@ -70,6 +70,35 @@ def test_sqs_counts_visibility_and_delay_are_unchanged(moto: MotoProcess) -> Non
     assert attrs["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "4"
 
 
+def test_a_receive_takes_the_oldest_visible_messages_and_a_fifo_group_in_flight_gives_no_other(
+    moto: MotoProcess,
+) -> None:
+    sqs = client(moto, "sqs")
+    # GIVEN a standard queue whose oldest messages are in flight or delayed, then visible ones
+    url = sqs.create_queue(QueueName=f"o{time.monotonic_ns()}")["QueueUrl"]
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"early{i}"} for i in range(3)])
+    sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=3, VisibilityTimeout=60)
+    sqs.send_message(QueueUrl=url, MessageBody="delayed", DelaySeconds=60)
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"v{i}"} for i in range(6)])
+    # WHEN two messages are received, then the rest
+    first = [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2)["Messages"]]
+    rest = [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
+    # THEN they come oldest first, past those in flight and delayed, and the count of visible ones is moto's
+    assert (first, rest) == (["v0", "v1"], ["v2", "v3", "v4", "v5"])
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+    assert attrs["ApproximateNumberOfMessages"] == "0"
+    # AND in a FIFO queue, a group with a message in flight gives no other until it is deleted
+    fifo = sqs.create_queue(
+        QueueName=f"f{time.monotonic_ns()}.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+    )["QueueUrl"]
+    for group, body in (("g1", "a"), ("g1", "b"), ("g2", "c")):
+        sqs.send_message(QueueUrl=fifo, MessageBody=body, MessageGroupId=group)
+    a = sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=1)["Messages"][0]
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=10)["Messages"]] == ["c"]
+    sqs.delete_message(QueueUrl=fifo, ReceiptHandle=a["ReceiptHandle"])
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=10)["Messages"]] == ["b"]
+
+
 def test_a_message_becomes_visible_again_after_its_timeout(moto: MotoProcess) -> None:
     sqs = client(moto, "sqs")
     url = sqs.create_queue(QueueName=f"v{time.monotonic_ns()}")["QueueUrl"]

