@@ -23,13 +23,12 @@ from typing import TYPE_CHECKING
 
 from localrun.httpserve import (
     MAX_LINE_BYTES,
-    Answer,
     Exchanges,
     HeadError,
     Received,
     RequestHead,
     Responder,
-    answer_message,
+    answer_to,
     read_head,
     refusal,
 )
@@ -190,14 +189,10 @@ class LoopHTTPServer:
 
     def _answer(self, connection: _Connection, received: Received) -> bool:
         try:
-            answer: Answer | None = self.respond(received)
+            message, keep = answer_to(self.respond, received)
         except WouldBlock:
             self._hand_over(connection, first=Received(received.head, received.body, received.client))
             return False
-        except Exception:  # noqa: BLE001 - the owner's bug: never hang the client nor end the server
-            answer = None
-        message = answer_message(received.head, answer) if answer is not None else refusal(500, "internal error")
-        keep = answer is not None and received.head.keep_alive
         try:
             sent = connection.sock.send(message)
         except BlockingIOError:

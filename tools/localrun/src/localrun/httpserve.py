@@ -312,27 +312,25 @@ class Exchanges:
     def answer(self, received: Received) -> bool:
         """Answer ``received``, then run what its owner left until after; whether the connection stays open."""
         try:
-            return self.write_answer(received, self.answer_to(received))
+            message, keep = answer_to(self.respond, received)
+            self.write(message)
+            return keep
         finally:
             for task in received.after:
                 task()
 
-    def answer_to(self, received: Received) -> Answer | None:
-        """The owner's answer; None when the owner failed (then refused: never hang the client nor end the server)."""
-        try:
-            return self.respond(received)
-        except Exception:  # noqa: BLE001 - the owner's bug
-            return None
-
-    def write_answer(self, received: Received, answer: Answer | None) -> bool:
-        if answer is None:
-            self.refuse(500, "internal error")
-            return False
-        self.write(answer_message(received.head, answer))
-        return received.head.keep_alive
-
     def refuse(self, status: int, message: str) -> None:
         self.write(refusal(status, message))
+
+
+def answer_to(respond: Responder, received: Received) -> tuple[bytes, bool]:
+    """The owner's answer to ``received`` as sent, and whether the connection stays open after it; a 500 that ends
+    the connection when the owner fails (never hang the client nor end the server)."""
+    try:
+        answer = respond(received)
+    except Exception:  # noqa: BLE001 - the owner's bug
+        return refusal(500, "internal error"), False
+    return answer_message(received.head, answer), received.head.keep_alive
 
 
 def answer_message(head: RequestHead, answer: Answer) -> bytes:
