@@ -466,6 +466,57 @@ def test_cancelled_transactions_leave_tables_and_streams_as_moto_leaves_them() -
     assert answers["patched"] == answers["unpatched"]
 
 
+def test_concurrent_transactions_claiming_one_key_apply_once_and_the_cancelled_leave_nothing(moto: MotoProcess) -> None:
+    # GIVEN a table and 8 transactions at once, each claiming one key (put if absent) and writing an item of its own
+    ddb = client(moto, "dynamodb")
+    table = f"claims{time.monotonic_ns()}"
+    ddb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in ("pk", "sk")],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.put_item(TableName=table, Item={"pk": {"S": "before"}, "sk": {"S": "kept"}})
+    outcomes: list[str] = []
+    start = threading.Barrier(8)
+
+    def claim(n: int) -> None:
+        own = boto3.client(
+            "dynamodb",
+            endpoint_url=moto.url,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        items = [
+            {
+                "Put": {
+                    "TableName": table,
+                    "Item": {"pk": {"S": "claim"}, "sk": {"S": "order"}, "by": {"S": str(n)}},
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {"Put": {"TableName": table, "Item": {"pk": {"S": f"order{n}"}, "sk": {"S": "line"}}}},
+        ]
+        start.wait(10)
+        try:
+            own.transact_write_items(TransactItems=items)
+            outcomes.append(str(n))
+        except own.exceptions.TransactionCanceledException:
+            outcomes.append("cancelled")
+
+    threads = [threading.Thread(target=claim, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    # THEN one applied and seven were cancelled, and the table holds the winner's two items and what it held before
+    winners = [o for o in outcomes if o != "cancelled"]
+    assert len(winners) == 1 and outcomes.count("cancelled") == 7
+    keys = sorted((i["pk"]["S"], i["sk"]["S"]) for i in ddb.scan(TableName=table)["Items"])
+    assert keys == [("before", "kept"), ("claim", "order"), (f"order{winners[0]}", "line")]
+
+
 ACTIONS = """
 import inspect, sys
 from unittest import mock
