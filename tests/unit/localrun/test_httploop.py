@@ -124,5 +124,9 @@ def test_bodies_and_answers_the_loop_does_not_carry_itself_still_arrive_whole(po
     assert get(port, "/after") == (200, b"/after 0")  # the loop went on
 
 
-def test_the_owner_on_another_thread_may_wait() -> None:
+def test_only_the_loops_thread_must_not_wait(port: int, owner: Owner) -> None:
+    # WHEN the loop has answered a request
+    assert get(port, "/any") == (200, b"/any 0")
+    # THEN its owner was told so there, and this thread, a client's, is not
+    assert owner.threads["/any"] == [("loop", True)]
     assert not must_not_wait()
