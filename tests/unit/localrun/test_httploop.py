@@ -130,3 +130,12 @@ def test_only_the_loops_thread_must_not_wait(port: int, owner: Owner) -> None:
     # THEN its owner was told so there, and this thread, a client's, is not
     assert owner.threads["/any"] == [("loop", True)]
     assert not must_not_wait()
+
+
+def test_a_client_still_sending_after_a_refused_head_gets_the_refusal_not_a_reset(port: int) -> None:
+    # WHEN a client sends a head that cannot be read, then 8 MiB more in the same write
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"NONSENSE\r\n\r\n" + b"z" * (8 << 20))
+        answer = sock.recv(65536)
+    # THEN all of it was taken, and the 400 saying why arrives
+    assert answer.startswith(b"HTTP/1.1 400 ") and b"bad request line" in answer

@@ -253,3 +253,20 @@ def test_what_the_owner_leaves_until_after_its_answer_runs_before_the_next_reque
         "answered first: True",
         "after /waits",
     ]
+
+
+def test_a_client_still_sending_a_refused_body_gets_the_refusal_not_a_reset() -> None:
+    # GIVEN a server taking bodies of up to 10 bytes
+    server = LeanHTTPServer(("127.0.0.1", 0), lambda received: (200, [], b""), max_body_bytes=10)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    chunk = b"%x\r\n" % (1 << 20) + b"y" * (1 << 20) + b"\r\n"
+    try:
+        # WHEN a client sends 8 MiB of chunked body in one go, more than the connection buffers hold
+        with socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=10) as sock:
+            sock.sendall(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk * 8)
+            answer = sock.recv(65536)
+    finally:
+        server.shutdown()
+        server.server_close()
+    # THEN all of it was taken and the 413 sent before it arrives in full
+    assert answer.startswith(b"HTTP/1.1 413 ")

@@ -29,6 +29,7 @@ from localrun.httpserve import (
     RequestHead,
     Responder,
     answer_to,
+    close_after_client,
     read_head,
     refusal,
 )
@@ -222,7 +223,11 @@ class LoopHTTPServer:
             connection.sock.send(refusal(status, message))
         except OSError:
             pass
-        self._close(connection)
+        self._connections.discard(connection)
+        self._selector.unregister(connection.sock)
+        connection.sock.setblocking(True)
+        # what the client still sends is read (and dropped) off the loop, so that it gets the refusal, not a reset
+        threading.Thread(target=close_after_client, args=(connection.sock,), daemon=True).start()
 
     def _close(self, connection: _Connection) -> None:
         self._connections.discard(connection)
@@ -259,21 +264,22 @@ class LoopHTTPServer:
         sock = connection.sock
         rfile = io.BufferedReader(_Prefixed(prefix, sock))
         exchanges = Exchanges(rfile, sock.sendall, connection.client, self.respond, None, None)
-        with sock:
-            try:
-                if unsent is not None:
-                    rest, received, keep = unsent
-                    try:
-                        sock.sendall(rest)
-                    finally:
-                        self._after(received)
-                    if not keep:
-                        return
-                if first is not None and not exchanges.answer(first):
+        try:
+            if unsent is not None:
+                rest, received, keep = unsent
+                try:
+                    sock.sendall(rest)
+                finally:
+                    self._after(received)
+                if not keep:
                     return
-                exchanges.serve()
-            except (ConnectionError, TimeoutError):
-                pass
+            if first is not None and not exchanges.answer(first):
+                return
+            exchanges.serve()
+        except (ConnectionError, TimeoutError):
+            pass
+        finally:
+            close_after_client(sock)
 
 
 class _Prefixed(io.RawIOBase):

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import socketserver
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -244,6 +246,28 @@ class LeanHTTPServer(socketserver.ThreadingTCPServer):
         self.max_body_bytes = max_body_bytes
         self.timeout_s = timeout_s
         super().__init__(address, _LeanConnection)
+
+    def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
+        close_after_client(request)
+
+
+LINGER_S = 2.0
+
+
+def close_after_client(sock: socket.socket) -> None:
+    """Close a connection once its client has stopped sending (at most ``LINGER_S`` later): closed with the client's
+    bytes unread, the connection is reset, and the client may lose the answer already sent to it (a 413 while it is
+    still uploading the body refused)."""
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(LINGER_S)
+        deadline = time.monotonic() + LINGER_S
+        while time.monotonic() < deadline and sock.recv(65536):
+            pass
+    except OSError:  # the client is gone already, or stayed silent
+        pass
+    finally:
+        sock.close()
 
 
 class _LeanConnection(socketserver.StreamRequestHandler):
