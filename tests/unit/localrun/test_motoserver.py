@@ -888,14 +888,21 @@ print(json.dumps({
     "the same seed draws the same": again == (handles, request_id, strings),
     "handles of one receive differ": len(set(handles)) == len(handles),
 }))
+many = "".join(mock_random.get_random_string(length=52) for _ in range(2000))  # 104,000 characters of 62 letters
+counts = [many.count(c) for c in string.ascii_letters + string.digits]
+print(json.dumps({"fewest": min(counts), "most": max(counts)}))
 """
 
 
 def test_request_ids_and_receipt_handles_are_drawn_as_moto_draws_them() -> None:
     # GIVEN receipt handles, a request id and random strings of every kind, drawn twice from one seed
-    answers = {variant: json.loads(out) for variant, out in _patched_and_unpatched(RANDOM_STRINGS).items()}
+    outs = _patched_and_unpatched(RANDOM_STRINGS)
+    answers = {variant: json.loads(out.splitlines()[0]) for variant, out in outs.items()}
+    counts = json.loads(outs["patched"].splitlines()[1])
     # THEN with the patch they have moto's lengths and alphabets, and a seed draws the same strings every time
     assert answers["patched"] == answers["unpatched"]
+    # every letter is as likely (1,677 of each expected; a letter twice as likely as another would be far out)
+    assert 1_450 < counts["fewest"] <= counts["most"] < 1_900
     assert answers["patched"]["handles"] == [[185], string.ascii_lowercase]
     assert answers["patched"]["strings"]["True-False"] == [[20], "".join(sorted(string.ascii_letters + string.digits))]
     assert answers["patched"]["the same seed draws the same"] and answers["patched"]["handles of one receive differ"]
