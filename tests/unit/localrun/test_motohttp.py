@@ -121,12 +121,16 @@ from localrun.motohttp import call_wsgi, flask_app, moto_app, moto_http_server
 from localrun.motoserver import apply_patches
 generic_members = serialize.ResponseSerializer.get_value
 xmltodict_body = serialize.BaseXMLSerializer._serialize_body
+from moto.core import parse
+shape_walk = parse.JSONParser._parse_json_body
 apply_patches()
 if sys.argv[2:] == ["generic-members"]:  # every patch but patch_serializer_dict_members
     serialize.ResponseSerializer.get_value = generic_members
     del serialize.JSONSerializer._serialize_structure_member
 if sys.argv[2:] == ["xmltodict"]:  # every patch but patch_query_xml_body
     serialize.BaseXMLSerializer._serialize_body = xmltodict_body
+if sys.argv[2:] == ["shape-walk"]:  # every patch but patch_json_request_parse
+    parse.JSONParser._parse_json_body = shape_walk
 app = moto_app() if sys.argv[1] == "direct" else flask_app()
 answers = []
 def digits(text):  # times, S3 sequencers and digests of bodies that hold times differ from run to run
@@ -252,10 +256,12 @@ def test_the_answers_without_flask_are_the_answers_through_flask() -> None:
         ("generic-members", "patch_serializer_dict_members"),
         # SNS answers and errors, with markup, quotes and non-ASCII in tags, policies and error messages
         ("xmltodict", "patch_query_xml_body"),
+        # DynamoDB items of every attribute type, SQS batches with attributes, EventBridge entries, Cognito
+        ("shape-walk", "patch_json_request_parse"),
     ],
 )
-def test_a_patch_of_moto_s_serializer_gives_moto_s_own_answers(variant: str, patch: str) -> None:
-    # GIVEN the same calls, answered with every patch, and with every patch but one of the serializer's
+def test_a_patch_of_moto_s_parser_or_serializer_gives_moto_s_own_answers(variant: str, patch: str) -> None:
+    # GIVEN the same calls, answered with every patch, and with every patch but one of the parser's or serializer's
     runs = {
         name: subprocess.run([sys.executable, "-c", REPLAY, "direct", *extra], capture_output=True, text=True, timeout=120)
         for name, extra in (("patched", []), ("without", [variant]))
