@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from localrun import jsonshapes
-from moto.core.utils import get_service_model
 from moto.core.parse import JSONParser
+from moto.core.utils import get_service_model
 
 # the JSON-protocol services the runner's systems and users call through the endpoint
 SERVICES = ("dynamodb", "sqs", "events", "cognito-idp", "logs", "secretsmanager", "ssm", "kms", "stepfunctions")
@@ -75,7 +75,10 @@ def test_every_operation_s_request_is_read_as_moto_reads_it(service: str, operat
 @pytest.mark.parametrize(
     "request_value",
     [
-        {"TableName": "t", "Item": {"pk": {"S": "a"}, "n": {"N": "1"}, "b": {"B": "eA=="}, "m": {"M": {"x": {"NULL": True}}}}},
+        {
+            "TableName": "t",
+            "Item": {"pk": {"S": "a"}, "n": {"N": "1"}, "b": {"B": "eA=="}, "m": {"M": {"x": {"NULL": True}}}},
+        },
         {"TableName": "t", "Item": {"l": {"L": [{"BS": ["eA==", "eQ=="]}, {"SS": ["a", "b"]}]}}},
         {"TableName": None, "Item": None},  # nulls are absent members
         {"TableName": "t", "Item": {"pk": None}},  # a null map value is converted as moto converts it

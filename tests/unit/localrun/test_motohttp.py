@@ -263,7 +263,9 @@ def test_the_answers_without_flask_are_the_answers_through_flask() -> None:
 def test_a_patch_of_moto_s_parser_or_serializer_gives_moto_s_own_answers(variant: str, patch: str) -> None:
     # GIVEN the same calls, answered with every patch, and with every patch but one of the parser's or serializer's
     runs = {
-        name: subprocess.run([sys.executable, "-c", REPLAY, "direct", *extra], capture_output=True, text=True, timeout=120)
+        name: subprocess.run(
+            [sys.executable, "-c", REPLAY, "direct", *extra], capture_output=True, text=True, timeout=120
+        )
         for name, extra in (("patched", []), ("without", [variant]))
     }
     assert runs["patched"].returncode == 0, runs["patched"].stderr

@@ -1005,7 +1005,9 @@ def patch_json_request_parse() -> bool:
         "_parse_json_body": parser_cls,
     }
     handlers = {name for name in dir(parser_cls) if name.startswith("_parse_")} | {"_default_handle"}
-    if handlers != set(owners) or any(getattr(parser_cls, name) is not vars(owner).get(name) for name, owner in owners.items()):
+    if handlers != set(owners) or any(
+        getattr(parser_cls, name) is not vars(owner).get(name) for name, owner in owners.items()
+    ):
         return _skipped("json request parse")
     original = parser_cls._parse_json_body
 
