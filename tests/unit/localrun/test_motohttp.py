@@ -295,3 +295,48 @@ def test_the_url_handed_to_moto_is_the_one_moto_would_build(host: str, target: s
 
     request = _backend_request(wsgi_environ("GET", target, [("Host", host)], b"", ("127.0.0.1", 4566)))
     assert _raw_url(request) == request.raw_url
+
+
+@pytest.mark.parametrize(
+    ("method", "status", "headers", "content", "plain"),
+    [
+        (
+            "POST",
+            200,
+            {"server": "amazon.com", "x-amzn-RequestId": "r", "Content-Type": "application/json"},
+            "{}",
+            True,
+        ),
+        ("POST", 200, {"server": "amazon.com"}, "<xml/>", True),  # no Content-Type: the response class's default
+        ("PUT", 200, {"ETag": '"abc"', "content-length": "99", "x-amz-crc32": 123}, b"\x00bytes", True),
+        ("POST", 201, {"access-control-allow-origin": "x", "content-type": "text/xml"}, "ünïcödé", True),
+        ("GET", 200, {}, "", True),
+        ("HEAD", 200, {"content-length": "5"}, "", False),
+        ("POST", 204, {}, "", False),
+        ("POST", 400, {"Content-Type": "application/json"}, '{"__type": "x"}', False),
+        ("POST", 200, {"Location": "/elsewhere"}, "", False),
+        ("POST", 200, {"x-multi": ["a", "b"]}, "", False),
+        ("POST", 200, {"x-bad": "line\nbreak"}, "", False),  # Flask refuses it
+        ("POST", 200, {}, iter([b"streamed"]), False),
+    ],
+)
+def test_a_plain_answer_is_the_one_flask_s_response_class_gives(
+    method: str, status: int, headers: dict[str, Any], content: Any, plain: bool
+) -> None:
+    from flask import Response
+    from localrun.motohttp import _plain_answer, call_wsgi
+    from moto.settings import DISABLE_GLOBAL_CORS
+
+    def through_flask(environ: Any, start_response: Any) -> Any:
+        response = Response(response=content, status=status, headers=headers)
+        if not DISABLE_GLOBAL_CORS:
+            response.headers["Access-Control-Allow-Origin"] = "*"
+        return response(environ, start_response)
+
+    environ = {"REQUEST_METHOD": method, "SERVER_NAME": "localhost", "SERVER_PORT": "4566", "wsgi.url_scheme": "http"}
+    answer = _plain_answer(Response, method, status, headers, content)
+    # THEN the plain case is answered as Flask's response class answers it, to the byte (status, header names,
+    # order, values, body); anything else is left to that class
+    assert (answer is not None) == plain
+    if plain:
+        assert answer == call_wsgi(through_flask, environ)
