@@ -127,6 +127,7 @@ apply_patches()
 if sys.argv[2:] == ["generic-members"]:  # every patch but patch_serializer_dict_members
     serialize.ResponseSerializer.get_value = generic_members
     del serialize.JSONSerializer._serialize_structure_member
+    del serialize.JSONSerializer._serialize_type_structure
 if sys.argv[2:] == ["xmltodict"]:  # every patch but patch_query_xml_body
     serialize.BaseXMLSerializer._serialize_body = xmltodict_body
 if sys.argv[2:] == ["shape-walk"]:  # every patch but patch_json_request_parse
