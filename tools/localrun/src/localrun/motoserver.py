@@ -64,7 +64,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, cast, overload
 
 from localrun.httploop import WouldBlock, must_not_wait
@@ -883,6 +883,87 @@ def patch_dynamodb_condition_cache() -> bool:
 _MAX_MEMBER_KEYS = 20_000  # (shape, member) pairs remembered; moto's service models are finite, this is a backstop
 
 
+def _json_writes_as_expected(serialize: Any) -> bool:
+    """Whether moto's JSON serializer still writes members, strings, structures and lists with the methods
+    :func:`patch_serializer_dict_members` does the work of."""
+    base, json_base, json_cls = serialize.ResponseSerializer, serialize.BaseJSONSerializer, serialize.JSONSerializer
+    return (
+        all(name in vars(base) for name in ("get_value", "_serialize_structure_member", "_serialize"))
+        # a string member of a JSON answer goes _serialize -> BaseJSONSerializer._serialize_type_string ->
+        # _default_serialize -> get_serialized_name: the write of a str assumes each is still the one it was
+        and json_cls._serialize_type_string is vars(json_base).get("_serialize_type_string")
+        and all(getattr(json_cls, name) is vars(base).get(name) for name in _JSON_STRING_PATH)
+        # a structure and a list of structures are written as these write them
+        and "_serialize_type_structure" in vars(base)
+        and json_cls._serialize_type_list is vars(json_base).get("_serialize_type_list")
+    )
+
+
+def _dict_items(shape: Any, value: list[Any]) -> bool:
+    """Whether ``value``, a list for ``shape``, is one of dicts that patch_serializer_dict_members writes itself."""
+    item = shape.member
+    return (
+        shape.type_name == "list"
+        and _written_as_dict(item)
+        and "name" not in item.serialization  # else moto's JSON list keeps the item unwritten
+        and all(type(entry) is dict for entry in value)
+    )
+
+
+def _written_as_dict(shape: Any) -> bool:
+    return shape.type_name == "structure" and not shape.is_document_type and shape.name != "AttributeValue"
+
+
+def _structure_writer(
+    json_cls: Any, picker_cls: Any, get_value: Callable[[Any, Any, str, Any], Any], structure: Callable[..., None]
+) -> Callable[..., None]:
+    """moto's ``_serialize_type_structure`` for the JSON serializer ``json_cls`` that writes a result dict itself
+    (with ``get_value``, patch_serializer_dict_members' reader of a member), anything else with ``structure``."""
+
+    def fill(self: Any, wrapper: dict[str, Any], value: dict[str, Any], shape: Any) -> None:
+        """What moto's ``_serialize_type_structure`` writes of a dict ``value`` into ``wrapper``."""
+        for member_key, member_shape in shape.members.items():
+            member_shape.parent = shape
+            member_value = get_value(self, value, member_key, member_shape)
+            if member_value is None:
+                continue
+            if type(member_value) is str and member_shape.type_name == "string":  # as serialize_structure_member
+                wrapper[member_shape.serialization.get("name", member_key)] = member_value
+            elif type(member_value) is list and _dict_items(member_shape, member_value):
+                # as BaseJSONSerializer._serialize_type_list, each item through serialize_structure below
+                item_shape, path = member_shape.member, self.path
+                path.append(member_key)
+                items = []
+                for item in member_value:
+                    path.append(item_shape.name)
+                    written: dict[str, Any] = self.MAP_TYPE()
+                    fill(self, written, item, item_shape)
+                    items.append(written)
+                    path.pop()
+                path.pop()
+                wrapper[member_shape.serialization.get("name", member_key)] = items
+            else:
+                self._serialize(wrapper, member_value, member_shape, member_key)
+
+    def serialize_structure(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+        picker = self._value_picker
+        if (
+            type(self) is not json_cls
+            or type(value) is not dict
+            or not _written_as_dict(shape)
+            or type(picker) is not picker_cls
+            or picker.response_transformers
+        ):
+            structure(self, serialized, value, shape, key)
+            return
+        wrapper = self.MAP_TYPE() if key else serialized
+        fill(self, wrapper, value, shape)
+        if key:
+            self._default_serialize(serialized, wrapper, shape, key)
+
+    return serialize_structure
+
+
 def patch_serializer_dict_members() -> bool:
     """Read a member of a result dict by the keys moto's value picker would try, remembered per member shape.
 
@@ -904,20 +985,7 @@ def patch_serializer_dict_members() -> bool:
     picker_cls: Any = getattr(serialize, "XFormedAttributePicker", None)
     context_cls: Any = getattr(serialize, "AttributePickerContext", None)
     json_cls: Any = getattr(serialize, "JSONSerializer", None)
-    base: Any = serialize.ResponseSerializer
-    if (
-        picker_cls is None
-        or context_cls is None
-        or json_cls is None
-        or not all(name in vars(base) for name in ("get_value", "_serialize_structure_member", "_serialize"))
-        # a string member of a JSON answer goes _serialize -> BaseJSONSerializer._serialize_type_string ->
-        # _default_serialize -> get_serialized_name: the write below assumes each is still the one it was
-        or json_cls._serialize_type_string is not vars(serialize.BaseJSONSerializer).get("_serialize_type_string")
-        or any(getattr(json_cls, name) is not vars(base).get(name) for name in _JSON_STRING_PATH)
-        # a structure and a list of structures are written as these write them
-        or "_serialize_type_structure" not in vars(base)
-        or json_cls._serialize_type_list is not vars(serialize.BaseJSONSerializer).get("_serialize_type_list")
-    ):
+    if picker_cls is None or context_cls is None or json_cls is None or not _json_writes_as_expected(serialize):
         return _skipped("serializer dict members")
     generic = serialize.ResponseSerializer.get_value
     remembered: dict[tuple[int, str], tuple[object, object, tuple[str, ...] | None]] = {}
@@ -952,65 +1020,10 @@ def patch_serializer_dict_members() -> bool:
             return
         self._serialize(serialized, member_value, shape, key)
 
-    structure = json_cls._serialize_type_structure  # moto's, or patch_dynamodb_attribute_values' for its values
-
-    def fill(self: Any, wrapper: dict[str, Any], value: dict[str, Any], shape: Any) -> None:
-        """What moto's ``_serialize_type_structure`` writes of a dict ``value`` into ``wrapper``."""
-        for member_key, member_shape in shape.members.items():
-            member_shape.parent = shape
-            member_value = get_value(self, value, member_key, member_shape)
-            if member_value is None:
-                continue
-            if type(member_value) is str and member_shape.type_name == "string":  # as serialize_structure_member
-                wrapper[member_shape.serialization.get("name", member_key)] = member_value
-            elif type(member_value) is list and _dict_items(member_shape, member_value):
-                # as BaseJSONSerializer._serialize_type_list, each item through serialize_structure below
-                item_shape, path = member_shape.member, self.path
-                path.append(member_key)
-                items = []
-                for item in member_value:
-                    path.append(item_shape.name)
-                    written: dict[str, Any] = self.MAP_TYPE()
-                    fill(self, written, item, item_shape)
-                    items.append(written)
-                    path.pop()
-                path.pop()
-                wrapper[member_shape.serialization.get("name", member_key)] = items
-            else:
-                self._serialize(wrapper, member_value, member_shape, member_key)
-
-    def _dict_items(shape: Any, value: list[Any]) -> bool:
-        """Whether ``value``, a list for ``shape``, is one of dicts written by :func:`serialize_structure` below."""
-        item = shape.member
-        return (
-            shape.type_name == "list"
-            and _written_as_dict(item)
-            and "name" not in item.serialization  # else moto's JSON list keeps the item unwritten
-            and all(type(entry) is dict for entry in value)
-        )
-
-    def _written_as_dict(shape: Any) -> bool:
-        return shape.type_name == "structure" and not shape.is_document_type and shape.name != "AttributeValue"
-
-    def serialize_structure(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
-        picker = self._value_picker
-        if (
-            type(self) is not json_cls
-            or type(value) is not dict
-            or not _written_as_dict(shape)
-            or type(picker) is not picker_cls
-            or picker.response_transformers
-        ):
-            structure(self, serialized, value, shape, key)
-            return
-        wrapper = self.MAP_TYPE() if key else serialized
-        fill(self, wrapper, value, shape)
-        if key:
-            self._default_serialize(serialized, wrapper, shape, key)
-
     _replace(serialize.ResponseSerializer, "get_value", get_value)
     _replace(json_cls, "_serialize_structure_member", serialize_structure_member)
-    _replace(json_cls, "_serialize_type_structure", serialize_structure)
+    structure = json_cls._serialize_type_structure  # moto's, or patch_dynamodb_attribute_values' for its values
+    _replace(json_cls, "_serialize_type_structure", _structure_writer(json_cls, picker_cls, get_value, structure))
     return True
 
 
