@@ -288,14 +288,24 @@ _PLAIN_HOST = re.compile(r"(?!.*xn--)[a-z0-9.-]+(:[1-9][0-9]{0,4})?")
 
 
 def _raw_url(request: BackendRequest) -> str:
-    """moto's ``request.raw_url`` (the URL as it arrived). For a plain host and no script root it is built here:
-    werkzeug builds its root through a URI -> IRI conversion that leaves such a URL as it is (~15 us of a ~270 us
-    ReceiveMessage). Any other request gets moto's own."""
-    host = request.host
-    if request.root_path or not _PLAIN_HOST.fullmatch(host):
+    """moto's ``request.raw_url`` (the URL as it arrived). For a plain host, no script root and a target that is a
+    path, it is built here from the environ: werkzeug builds its root through a URI -> IRI conversion that leaves
+    such a URL as it is, and moto parses the target as a URL to find the path (~15 us of a ~270 us ReceiveMessage).
+    Any other request gets moto's own."""
+    environ = request.environ
+    host, target = environ.get("HTTP_HOST", ""), environ.get("RAW_URI", "")
+    if (
+        environ.get("SCRIPT_NAME")
+        or environ.get("wsgi.url_scheme") != "http"
+        or not _PLAIN_HOST.fullmatch(host)
+        or host.endswith(":80")  # werkzeug drops the default port
+        or not target.startswith("/")  # a full URL, or none: moto's parse
+    ):
         return request.raw_url
-    url = f"{request.scheme}://{host}{request.raw_path}"
-    return f"{url}?{request.query_string.decode()}" if request.query_string else url
+    path = target.split("?", 1)[0]
+    url = f"http://{host}{path}"
+    query = request.query_string
+    return f"{url}?{query.decode()}" if query else url
 
 
 class InAccount:
