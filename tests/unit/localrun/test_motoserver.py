@@ -999,6 +999,12 @@ with mock_aws():
     out["deep"] = (vars(copied) == vars(stored), [k for k in containers if getattr(copied, k) is getattr(stored, k)])
     groups = {"g1", "g2"}
     out["groups"] = (sqs_models.deepcopy(groups) == groups, sqs_models.deepcopy(groups) is groups)
+    # one container under two attributes stays one container in the copy, as deepcopy keeps it
+    aliased = sqs_models.Message("id", "body")
+    aliased.message_attributes = aliased.system_attributes = {"k": "v"}
+    twin = sqs_models.deepcopy(aliased)
+    out["aliased"] = (twin.message_attributes is twin.system_attributes,
+                      twin.message_attributes is not aliased.message_attributes, twin.message_attributes)
 print(json.dumps(out, sort_keys=True, default=repr))
 """
 
@@ -1018,3 +1024,4 @@ def test_received_messages_are_copied_as_moto_copies_them() -> None:
     assert set(out["all"][0]["MessageAttributes"]) == {"s", "n", "b", "c"}
     assert [[m["Body"] for m in got] for got in out["fifo"]] == [["a"], ["c"], ["b"]]
     assert out["deep"] == [True, []] and out["groups"] == [True, False]
+    assert out["aliased"] == [True, True, {"k": "v"}]

@@ -1120,14 +1120,34 @@ _RECEIPT_HANDLE_LENGTH = 185
 _IMMUTABLE = (str, bytes, int, float, bool, type(None))
 
 
+def _copied(item: Any, memo: dict[int, Any]) -> Any:
+    """``copy.deepcopy(item, memo)``, without its dispatch for an immutable value or a list or dict of immutable values
+    (a message's empty attribute maps, its old receipt handles): shared, or copied flat and remembered in ``memo``."""
+    kind = type(item)
+    if kind in _IMMUTABLE:
+        return item
+    known = memo.get(id(item))
+    if known is not None:
+        return known
+    if kind is list and all(type(entry) in _IMMUTABLE for entry in item):
+        flat: Any = list(item)
+    elif kind is dict and all(type(k) in _IMMUTABLE and type(v) in _IMMUTABLE for k, v in item.items()):
+        flat = dict(item)
+    else:
+        return copy.deepcopy(item, memo)
+    memo[id(item)] = flat
+    return flat
+
+
 def patch_sqs_received_copies() -> bool:
     """Copy a received message as ``copy.deepcopy`` would, without its dispatch for each of its fifteen attributes.
 
     moto's receive deep-copies every message it hands out (so that filtering the copy's attributes leaves the queue's
     message as it was) and, once per receive, the set of message groups in flight: ~18 us of a ~225 us receive of one
     message in moto, paid again for each message of a batch. Here a ``Message`` is copied attribute by attribute (the
-    immutable ones shared, as deepcopy shares them; the others deep-copied with one memo, as deepcopy does), and a
-    set of strings is copied as a set. Anything else is ``copy.deepcopy``'s."""
+    immutable ones shared, as deepcopy shares them; lists and dicts of immutable values copied flat, the others
+    deep-copied, all with one memo, as deepcopy does), and a set of strings is copied as a set. Anything else is
+    ``copy.deepcopy``'s."""
     import moto.sqs.models as sqs_models
 
     message_cls: Any = sqs_models.Message
@@ -1146,10 +1166,7 @@ def patch_sqs_received_copies() -> bool:
         if kind is message_cls:
             memo = {} if memo is None else memo
             copied = object.__new__(kind)
-            state = {
-                name: item if type(item) in _IMMUTABLE else copy.deepcopy(item, memo)
-                for name, item in vars(value).items()
-            }
+            state = {name: _copied(item, memo) for name, item in vars(value).items()}
             copied.__dict__.update(state)
             return copied
         if kind is set and all(type(item) is str for item in value):
