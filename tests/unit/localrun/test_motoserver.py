@@ -528,8 +528,8 @@ if sys.argv[1] == "patched":
 with mock.patch.object(inspect, "getmembers", wraps=inspect.getmembers) as listing:
     names = [responses.method_names_from_class(DynamoHandler) for _ in range(3)]
 actions = ["TransactWriteItems", "GetItem", "ListTagsOfResource", "DescribeDBClusters", "getQueueUrl", "ABCDef", ""]
-from moto.core.utils import camelcase_to_underscores
-converted = [responses.camelcase_to_underscores(a) for a in actions * 2] == [camelcase_to_underscores(a) for a in actions * 2]
+from moto.core.utils import camelcase_to_underscores as moto_s
+converted = [responses.camelcase_to_underscores(a) for a in actions * 2] == [moto_s(a) for a in actions * 2]
 print(listing.call_count, all("get_item" in n and "not_an_action" not in n for n in names), converted)
 """
 
