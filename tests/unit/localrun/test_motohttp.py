@@ -123,6 +123,8 @@ generic_members = serialize.ResponseSerializer.get_value
 xmltodict_body = serialize.BaseXMLSerializer._serialize_body
 from moto.core import parse
 shape_walk = parse.JSONParser._parse_json_body
+from moto.core.responses import BaseResponse
+chain_map_param = BaseResponse._get_param
 apply_patches()
 if sys.argv[2:] == ["generic-members"]:  # every patch but patch_serializer_dict_members
     serialize.ResponseSerializer.get_value = generic_members
@@ -132,6 +134,8 @@ if sys.argv[2:] == ["xmltodict"]:  # every patch but patch_query_xml_body
     serialize.BaseXMLSerializer._serialize_body = xmltodict_body
 if sys.argv[2:] == ["shape-walk"]:  # every patch but patch_json_request_parse
     parse.JSONParser._parse_json_body = shape_walk
+if sys.argv[2:] == ["chain-map"]:  # every patch but patch_param_lookup
+    BaseResponse._get_param = chain_map_param
 app = moto_app() if sys.argv[1] == "direct" else flask_app()
 answers = []
 def digits(text):  # times, S3 sequencers and digests of bodies that hold times differ from run to run
@@ -259,10 +263,13 @@ def test_the_answers_without_flask_are_the_answers_through_flask() -> None:
         ("xmltodict", "patch_query_xml_body"),
         # DynamoDB items of every attribute type, SQS batches with attributes, EventBridge entries, Cognito
         ("shape-walk", "patch_json_request_parse"),
+        # optional parameters absent and present, for every service above
+        ("chain-map", "patch_param_lookup"),
     ],
 )
-def test_a_patch_of_moto_s_parser_or_serializer_gives_moto_s_own_answers(variant: str, patch: str) -> None:
-    # GIVEN the same calls, answered with every patch, and with every patch but one of the parser's or serializer's
+def test_a_patch_of_moto_s_request_or_answer_handling_gives_moto_s_own_answers(variant: str, patch: str) -> None:
+    # GIVEN the same calls, answered with every patch, and with every patch but one of those reading requests or
+    # writing answers
     runs = {
         name: subprocess.run(
             [sys.executable, "-c", REPLAY, "direct", *extra], capture_output=True, text=True, timeout=120

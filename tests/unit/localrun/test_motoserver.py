@@ -1028,3 +1028,37 @@ def test_received_messages_are_copied_as_moto_copies_them() -> None:
     assert [[m["Body"] for m in got] for got in out["fifo"]] == [["a"], ["c"], ["b"]]
     assert out["deep"] == [True, []] and out["groups"] == [True, False]
     assert out["aliased"] == [True, True, {"k": "v"}]
+
+
+PARAMS = """
+from collections import OrderedDict
+import moto.core.responses as responses
+from moto.core.parse import XFormedDict
+from localrun import motoserver
+moto_s = responses.BaseResponse._get_param
+assert motoserver.patch_param_lookup()
+patched = responses.BaseResponse._get_param
+response = responses.BaseResponse(service_name="sqs")
+response.automated_parameter_parsing = True
+response.uri_match = {"Bucket": "from the URL", "QueueUrl": "shadowed"}
+differ = []
+for params in (
+    {"QueueUrl": "u", "Empty": None, "Nested": {"Key": "v"}},
+    OrderedDict(QueueUrl="u", Empty=None, Nested={"Key": "v"}),
+    XFormedDict({"QueueUrl": "u", "Empty": None, "Nested": {"Key": "v"}}),  # moto's case-insensitive map
+):
+    response.params = params
+    for name in ("QueueUrl", "queue_url", "Empty", "Bucket", "Absent", "Nested.Key", "Nested.Absent", 0):
+        for default in (None, "default"):
+            if patched(response, name, default) != moto_s(response, name, default):
+                differ.append((type(params).__name__, name, default))
+print(patched is not moto_s, differ)
+"""
+
+
+def test_a_parameter_is_read_as_moto_reads_it() -> None:
+    # GIVEN parsed parameters holding a value, a None and a nested map (plain, ordered and moto's case-insensitive
+    # maps), and a URL holding another; present, absent, dotted and odd names, with and without a default
+    out = subprocess.run([sys.executable, "-c", PARAMS], capture_output=True, text=True, timeout=120, check=True)
+    # THEN the patched lookup answers what moto's does, every time
+    assert out.stdout.split() == ["True", "[]"], out.stdout + out.stderr

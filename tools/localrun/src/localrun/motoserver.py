@@ -32,9 +32,11 @@ system (moto 5.2):
 * a DynamoDB condition or filter expression is parsed once, not twice per request
   (:func:`patch_dynamodb_condition_cache`);
 * a result dict's members are read by the aliases moto's picker would try, computed once per member
-  (:func:`patch_serializer_dict_members`), not six alias providers per member of every answer, and a
-  query-protocol answer's XML is written without xmltodict's SAX generator (:func:`patch_query_xml_body`); a
-  JSON-protocol request is read by converters built once per input shape (:func:`patch_json_request_parse`);
+  (:func:`patch_serializer_dict_members`), not six alias providers per member of every answer; a parsed request's
+  parameters are read by two dict lookups (:func:`patch_param_lookup`), not through a ``ChainMap`` that raises for
+  every absent one; a query-protocol answer's XML is written without xmltodict's SAX generator
+  (:func:`patch_query_xml_body`); a JSON-protocol request is read by converters built once per input shape
+  (:func:`patch_json_request_parse`);
 * DynamoDB attribute values are written straight into JSON answers (:func:`patch_dynamodb_attribute_values`):
   moto's generic serializer spent ~75% of a 20-item Query on them;
 * request ids and SQS receipt handles are drawn from random bytes (:func:`patch_random_strings`), not one
@@ -1035,6 +1037,37 @@ def patch_serializer_dict_members() -> bool:
     return True
 
 
+def patch_param_lookup() -> bool:
+    """Read a parsed request's parameter by two dict lookups, not moto's path helper over a new ``ChainMap``.
+
+    For a service whose parameters moto parses (SQS, SNS, DynamoDB, EventBridge, ...), ``BaseResponse._get_param``
+    builds a ``ChainMap`` of the parameters and the URL's and reads it through ``get_value``, which raises and
+    catches a ``KeyError`` for every absent parameter: most of them (an SNS Publish asks for eight, a plain one has
+    two; a receive asks for eight). Here a plain name is looked up in the parameters, then in the URL's, and the
+    default is given when neither has it, as moto's lookup answers; a dotted name (a path into the parameters), a
+    name that is no ``str`` and a service without parsed parameters go moto's way. tests/unit/localrun/
+    test_motoserver.py compares both lookups, and tests/unit/localrun/test_motohttp.py replays calls with and
+    without this patch and compares the answers."""
+    import moto.core.responses as responses
+
+    base: Any = responses.BaseResponse
+    original = vars(base).get("_get_param")
+    source = "".join(inspect.getsource(original).split()) if original is not None else ""
+    if "params=ChainMap(self.params,self.uri_match)" not in source or "get_value(params,param_name," not in source:
+        return _skipped("param lookup")
+
+    def _get_param(self: Any, param_name: Any, if_none: Any = None) -> Any:
+        if not self.automated_parameter_parsing or type(param_name) is not str or "." in param_name:
+            return original(self, param_name, if_none)
+        for found in (self.params, self.uri_match):  # ChainMap's order
+            if param_name in found:
+                return found[param_name]
+        return if_none
+
+    _replace(base, "_get_param", _get_param)
+    return True
+
+
 def patch_query_xml_body() -> bool:
     """Write a query-protocol answer's XML (SNS's answers, and errors of such services) without xmltodict.
 
@@ -1285,6 +1318,7 @@ def _apply_each() -> None:
     patch_sqs_received_copies()
     patch_backend_lookup()
     patch_action_lookup()
+    patch_param_lookup()
     patch_s3_event_sequencer()
     patch_dynamodb_transaction_copies()  # the snapshot is taken inside moto's method, so under the write lock
     patch_dynamodb_atomic_writes()
