@@ -1062,3 +1062,40 @@ def test_a_parameter_is_read_as_moto_reads_it() -> None:
     out = subprocess.run([sys.executable, "-c", PARAMS], capture_output=True, text=True, timeout=120, check=True)
     # THEN the patched lookup answers what moto's does, every time
     assert out.stdout.split() == ["True", "[]"], out.stdout + out.stderr
+
+
+REQUEST_IDS = """
+import json
+import moto.core.responses as responses
+from moto.moto_api._internal import mock_random
+from localrun import motoserver
+moto_s = responses.BaseResponse._enrich_response
+assert motoserver.patch_response_request_id()
+patched = responses.BaseResponse._enrich_response
+out = []
+for headers, body in (
+    ({}, '{"Items": [], "Count": 0}'),
+    ({"status": 200}, '{"a": "<RequestId"}'),
+    ({}, "<R><ResponseMetadata><RequestId>old</RequestId></ResponseMetadata></R>"),
+    ({"status": 400}, "<E><RequestId></RequestId><RequestId>x</RequestId></E>"),
+    ({}, b"bytes <RequestId>old</RequestId>"),
+    ({}, ""),
+):
+    answers = []
+    for enrich in (moto_s, patched):
+        mock_random.seed(3)
+        answers.append(enrich(dict(headers), body))
+    out.append(answers[0] == answers[1])
+print(patched is not moto_s, json.dumps(out))
+"""
+
+
+def test_a_request_id_is_written_into_an_answer_as_moto_writes_it() -> None:
+    # GIVEN JSON and XML bodies with and without a request id (a body that is bytes, an empty one), from one seed
+    out = (
+        subprocess.run([sys.executable, "-c", REQUEST_IDS], capture_output=True, text=True, timeout=120, check=True)
+        .stdout.strip()
+        .split(maxsplit=1)
+    )
+    # THEN the patched method gives moto's headers and body every time
+    assert out == ["True", "[true, true, true, true, true, true]"]
