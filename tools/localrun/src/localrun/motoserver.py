@@ -729,15 +729,22 @@ def patch_dynamodb_attribute_values() -> bool:
     ten members of ``AttributeValue`` through its alias machinery: ~75% of a 20-item Query's ~4 ms in moto went
     there, while moto's items are already in the wire's shape. Here a value that is a dict of known members is
     written directly (strings as ``str``, binary base64-encoded by the serializer's own method, maps and lists
-    recursively); anything else goes the generic way. tests/unit/localrun/test_motoserver.py compares the answers
-    of both ways for every kind of attribute value.
+    recursively); anything else goes the generic way. An item (a map of attribute values: what a Query or a
+    GetItem answers with) is written the same way in one loop, without the serializer's dispatch for each of its
+    attributes (a 20-item Query's answer ~25 us less). tests/unit/localrun/test_motoserver.py compares the answers of
+    both ways for every kind of attribute value.
     """
     from moto.core import serialize
 
     json_cls: Any = serialize.BaseJSONSerializer
-    if not hasattr(json_cls, "_serialize_type_structure") or not hasattr(json_cls, "_base64"):
+    if (
+        not hasattr(json_cls, "_serialize_type_structure")
+        or not hasattr(json_cls, "_base64")
+        or "_serialize_type_map" not in vars(json_cls)
+    ):
         return _skipped("dynamodb attribute values")
     generic = json_cls._serialize_type_structure
+    generic_map = json_cls._serialize_type_map
 
     def serialize_structure(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
         written = _attribute_value_json(self, value) if key and shape.name == "AttributeValue" else None
@@ -746,8 +753,30 @@ def patch_dynamodb_attribute_values() -> bool:
         else:
             serialized[self.get_serialized_name(shape, key)] = written
 
+    def serialize_map(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+        # moto's JSON map: its entries under their own keys, each value as serialize_structure writes it
+        item = _attribute_values_json(self, value) if shape.value.name == "AttributeValue" else None
+        if item is None or "name" in shape.value.serialization:
+            generic_map(self, serialized, value, shape, key)
+        else:
+            serialized[self.get_serialized_name(shape, key)] = item
+
     _replace(json_cls, "_serialize_type_structure", serialize_structure)
+    _replace(json_cls, "_serialize_type_map", serialize_map)
     return True
+
+
+def _attribute_values_json(serializer: Any, value: object) -> dict[str, Any] | None:
+    """A map of attribute values (an item) as moto's JSON serializer writes it, or None where it must decide."""
+    if type(value) is not dict:
+        return None
+    written: dict[str, Any] = {}
+    for name, member in value.items():
+        member_json = _attribute_value_json(serializer, member)
+        if member_json is None:
+            return None
+        written[name] = member_json
+    return written
 
 
 # Subscriptions' keys remembered with their certificates (cleared when full). moto's per-subscription key cache holds
