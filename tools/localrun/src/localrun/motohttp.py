@@ -228,8 +228,9 @@ def _plain_answer(
         if "\n" in text or "\r" in text or name.lower() in _LOCATIONS:
             return None
         out.append((name, text))
-    if not any(name.lower() == "content-type" for name, _ in out):
-        _set_header(out, "Content-Type", get_content_type(response_class.default_mimetype or "text/plain", "utf-8"))
+    default_type = response_class.default_mimetype  # the class sets none when it has none
+    if default_type is not None and not any(name.lower() == "content-type" for name, _ in out):
+        _set_header(out, "Content-Type", get_content_type(default_type, "utf-8"))
     _set_header(out, "Content-Length", str(len(data)))
     if not DISABLE_GLOBAL_CORS:
         _set_header(out, "Access-Control-Allow-Origin", "*")
