@@ -713,9 +713,8 @@ def _attribute_member_json(serializer: Any, name: str, member: Any) -> object | 
         return [str(m) for m in member]
     if name == "BS":
         return [serializer._base64(m) for m in member]
-    if name == "M" and isinstance(member, dict):
-        entries = {k: _attribute_value_json(serializer, v) for k, v in member.items()}
-        return None if any(v is None for v in entries.values()) else entries
+    if name == "M":
+        return _attribute_values_json(serializer, member)
     if name == "L" and isinstance(member, list):
         items = [_attribute_value_json(serializer, v) for v in member]
         return None if any(v is None for v in items) else items
@@ -767,8 +766,9 @@ def patch_dynamodb_attribute_values() -> bool:
 
 
 def _attribute_values_json(serializer: Any, value: object) -> dict[str, Any] | None:
-    """A map of attribute values (an item) as moto's JSON serializer writes it, or None where it must decide."""
-    if type(value) is not dict:
+    """A map of attribute values (an item, or an ``M`` value) as moto's JSON serializer writes it, or None where it
+    must decide."""
+    if not isinstance(value, dict):
         return None
     written: dict[str, Any] = {}
     for name, member in value.items():
